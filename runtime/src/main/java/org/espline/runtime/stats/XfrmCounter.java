@@ -21,8 +21,10 @@ public enum XfrmCounter {
     XfrmInStateSeqError(true),
     /** State has expired (hard lifetime). */
     XfrmInStateExpired(true),
-    /** State is invalid (being deleted, or wrong encapsulation for this state). */
+    /** State is invalid (being deleted). */
     XfrmInStateInvalid(true),
+    /** State does not match the packet (ESP-in-UDP for a plain-ESP state or the reverse). */
+    XfrmInStateMismatch(true),
     /** No matching template for the policy. */
     XfrmInTmplMismatch(true),
     /** No policy found for the inbound packet. */
@@ -65,6 +67,8 @@ public enum XfrmCounter {
     EsplineIkeHandedOff(false),
     /** RFC 3948 NAT-keepalive (single 0xFF byte): ignored. */
     EsplineNatKeepalive(false),
+    /** TFC dummy packet (next header 59, RFC 4303 §2.6): discarded by design, counted as a drop. */
+    EsplineInTfcDummy(true),
     /** Soft lifetime reached (an event; the packet is still processed). */
     EsplineSoftExpire(false);
 

@@ -1,0 +1,54 @@
+package org.espline.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code espline} command line. */
+public final class Main {
+    static final String USAGE = String.join("\n",
+            "usage: espline COMMAND ...",
+            "commands:",
+            "  demo                      encrypt and decrypt a bundled capture and print the counters",
+            "  pcap encrypt|decrypt ...  run a pcap file through ESP output or input (espline pcap --help)",
+            "  help                      this text");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs one command; never throws for bad input or arguments.
+     *
+     * @return 0 when the run completed (packet drops are reported, not fatal), 2 on unusable arguments or input
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        List<String> a = Arrays.asList(args);
+        if (a.isEmpty()) {
+            err.println(USAGE);
+            return 2;
+        }
+        List<String> rest = a.subList(1, a.size());
+        switch (a.get(0)) {
+            case "pcap":
+                if (rest.isEmpty() || rest.get(0).equals("--help") || rest.get(0).equals("-h")) {
+                    out.println(PcapCommand.USAGE);
+                    return rest.isEmpty() ? 2 : 0;
+                }
+                return new PcapCommand(out, err).run(rest);
+            case "demo":
+                return new DemoCommand(out, err).run(rest);
+            case "help":
+            case "--help":
+            case "-h":
+                out.println(USAGE);
+                return 0;
+            default:
+                err.println("espline: unknown command '" + a.get(0) + "'\n" + USAGE);
+                return 2;
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package org.espline.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.config.ConfigException;
+import org.espline.runtime.config.XfrmStateParser;
+import org.espline.runtime.esp.EspInput;
+import org.espline.runtime.esp.EspOutput;
+import org.espline.runtime.pcap.PcapFormatException;
+import org.espline.runtime.pcap.PcapReader;
+import org.espline.runtime.pcap.PcapRecord;
+import org.espline.runtime.pcap.PcapWriter;
+import org.espline.runtime.sa.SaConfig;
+import org.espline.runtime.sa.SaDatabase;
+import org.espline.runtime.sa.SaMode;
+import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.stats.XfrmCounter;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * {@code espline pcap encrypt|decrypt}: runs every IP packet of a capture through ESP output or input
+ * with SAs from an {@code ip xfrm state} file and writes the result as a raw-IP capture.
+ */
+final class PcapCommand {
+    static final String USAGE = String.join("\n",
+            "usage: espline pcap encrypt --sa FILE [--spi 0xNNNN] [--stats-json FILE] IN.pcap OUT.pcap",
+            "       espline pcap decrypt --sa FILE [--stats-json FILE] IN.pcap OUT.pcap",
+            "  --sa FILE          SAs in 'ip xfrm state add ...' lines or the 'ip xfrm state' listing",
+            "  --spi 0xNNNN       the SA to encrypt with (needed when FILE has several)",
+            "  --stats-json FILE  write the counters (Linux xfrm_stat names) as a JSON object");
+
+    /** Room for outer IPv6 + UDP + ESP + IV in front, and the largest trailer + ICV behind. */
+    private static final int HEADROOM = 128;
+    private static final int TAILROOM = 320;
+    private static final int MAX_PACKET = 65535;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    PcapCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** A usage or input problem: printed as one line, exit status 2. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    int run(List<String> args) {
+        try {
+            return run0(args);
+        } catch (UsageException e) {
+            err.println("espline: " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (PcapFormatException e) {
+            err.println("espline: " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            err.println("espline: no such file: " + e.getFile());
+            return 2;
+        } catch (IOException e) {
+            err.println("espline: " + e);
+            return 2;
+        }
+    }
+
+    private int run0(List<String> args) throws UsageException, IOException, ConfigException, PcapFormatException {
+        if (args.isEmpty() || !(args.get(0).equals("encrypt") || args.get(0).equals("decrypt"))) {
+            throw new UsageException("expected 'pcap encrypt' or 'pcap decrypt'\n" + USAGE);
+        }
+        boolean encrypt = args.get(0).equals("encrypt");
+        Path saFile = null;
+        Path statsJson = null;
+        Integer spi = null;
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--sa":
+                    saFile = Path.of(value(args, ++i, a));
+                    break;
+                case "--stats-json":
+                    statsJson = Path.of(value(args, ++i, a));
+                    break;
+                case "--spi":
+                    if (!encrypt) {
+                        throw new UsageException("--spi is for 'pcap encrypt' only (decrypt finds SAs by SPI and destination)");
+                    }
+                    spi = parseSpi(value(args, ++i, a));
+                    break;
+                default:
+                    if (a.startsWith("-")) {
+                        throw new UsageException("unknown option " + a + "\n" + USAGE);
+                    }
+                    files.add(Path.of(a));
+            }
+        }
+        if (saFile == null) {
+            throw new UsageException("--sa FILE is required\n" + USAGE);
+        }
+        if (files.size() != 2) {
+            throw new UsageException("expected IN.pcap and OUT.pcap, got " + files.size() + " file argument(s)\n" + USAGE);
+        }
+        List<SaConfig> configs = readSas(saFile);
+        XfrmStats stats = new XfrmStats();
+        SaDatabase sad = new SaDatabase();
+        for (SaConfig c : configs) {
+            sad.put(new SecurityAssociation(c));
+        }
+        RunTotals totals;
+        if (encrypt) {
+            SecurityAssociation sa = chooseOutboundSa(sad, spi, saFile);
+            totals = encrypt(files.get(0), files.get(1), sa, stats);
+        } else {
+            totals = decrypt(files.get(0), files.get(1), sad, stats);
+        }
+        printSummary(encrypt, totals, stats, sad);
+        if (statsJson != null) {
+            Files.writeString(statsJson, StatsJson.format(totals.records, totals.written, stats, sad), StandardCharsets.UTF_8);
+        }
+        return 0;
+    }
+
+    private static String value(List<String> args, int i, String option) throws UsageException {
+        if (i >= args.size()) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static int parseSpi(String s) throws UsageException {
+        try {
+            long v = s.startsWith("0x") || s.startsWith("0X") ? Long.parseLong(s.substring(2), 16) : Long.parseLong(s);
+            if (v < 0 || v > 0xFFFF_FFFFL) {
+                throw new NumberFormatException();
+            }
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--spi: '" + s + "' is not a 32-bit number (expected e.g. 0x1000)");
+        }
+    }
+
+    private static List<SaConfig> readSas(Path file) throws IOException, ConfigException, UsageException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        List<SaConfig> sas = new XfrmStateParser().parse(text, file.toString());
+        if (sas.isEmpty()) {
+            throw new UsageException(file + ": no SA found (expected 'ip xfrm state add ...' lines or an 'ip xfrm state' listing)");
+        }
+        return sas;
+    }
+
+    private static SecurityAssociation chooseOutboundSa(SaDatabase sad, Integer spi, Path saFile) throws UsageException {
+        if (spi != null) {
+            SecurityAssociation sa = sad.lookupBySpi(spi);
+            if (sa == null) {
+                throw new UsageException("--spi 0x" + Integer.toHexString(spi) + ": no such SA in " + saFile);
+            }
+            return sa;
+        }
+        if (sad.size() == 1) {
+            return sad.all().get(0);
+        }
+        throw new UsageException(saFile + " holds " + sad.size() + " SAs: choose one with --spi");
+    }
+
+    /** Records read and written, for the summary and JSON. */
+    record RunTotals(long records, long written) {
+    }
+
+    private RunTotals encrypt(Path in, Path outFile, SecurityAssociation sa, XfrmStats stats)
+            throws IOException, PcapFormatException {
+        EspOutput esp = new EspOutput(stats);
+        BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
+        long records = 0;
+        long written = 0;
+        try (PcapReader reader = PcapReader.open(in); PcapWriter writer = PcapWriter.create(outFile)) {
+            PcapRecord r = new PcapRecord();
+            while (reader.next(r)) {
+                records++;
+                if (!r.isIp()) {
+                    stats.increment(XfrmCounter.EsplineSkippedNotEsp);
+                    continue;
+                }
+                if (r.ipLength() > MAX_PACKET) {
+                    stats.increment(XfrmCounter.XfrmOutError);
+                    continue;
+                }
+                PacketBuffer buf = load(pool, r);
+                try {
+                    if (esp.encapsulate(buf, sa) == XfrmCounter.EsplineOutDelivered) {
+                        write(writer, buf, r);
+                        written++;
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+        return new RunTotals(records, written);
+    }
+
+    private RunTotals decrypt(Path in, Path outFile, SaDatabase sad, XfrmStats stats)
+            throws IOException, PcapFormatException {
+        EspInput esp = new EspInput(sad, stats);
+        BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
+        long records = 0;
+        long written = 0;
+        try (PcapReader reader = PcapReader.open(in); PcapWriter writer = PcapWriter.create(outFile)) {
+            PcapRecord r = new PcapRecord();
+            while (reader.next(r)) {
+                records++;
+                if (!r.isIp()) {
+                    stats.increment(XfrmCounter.EsplineSkippedNotEsp);
+                    continue;
+                }
+                if (r.ipLength() > MAX_PACKET) {
+                    stats.increment(XfrmCounter.XfrmInHdrError);
+                    continue;
+                }
+                PacketBuffer buf = load(pool, r);
+                try {
+                    if (esp.decapsulate(buf) == XfrmCounter.EsplineInDelivered) {
+                        write(writer, buf, r);
+                        written++;
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+        return new RunTotals(records, written);
+    }
+
+    private static PacketBuffer load(BufferPool pool, PcapRecord r) {
+        PacketBuffer buf = pool.acquire();
+        int at = buf.put(r.ipLength());
+        System.arraycopy(r.data(), r.ipOffset(), buf.array(), at, r.ipLength());
+        return buf;
+    }
+
+    private static void write(PcapWriter writer, PacketBuffer buf, PcapRecord r) throws IOException {
+        int micros = r.nanos() / 1000;
+        if (buf.isLinear()) {
+            writer.write(buf.array(), buf.data(), buf.linearLength(), r.seconds(), micros);
+        } else {
+            byte[] bytes = buf.toByteArray();
+            writer.write(bytes, 0, bytes.length, r.seconds(), micros);
+        }
+    }
+
+    private void printSummary(boolean encrypt, RunTotals totals, XfrmStats stats, SaDatabase sad) {
+        out.println((encrypt ? "encrypted " : "decrypted ") + totals.written + " of " + totals.records + " records");
+        stats.snapshot().forEach((c, v) -> {
+            if (v != 0) {
+                out.println("  " + c.name() + " " + v);
+            }
+        });
+        for (SecurityAssociation sa : sad.all()) {
+            if (sa.packets() != 0 || sa.stats().totalDrops() != 0) {
+                out.println("  SA " + sa.config().name() + " (" + (sa.config().mode() == SaMode.TUNNEL ? "tunnel" : "transport")
+                        + "): " + sa.packets() + " packets, " + sa.bytes() + " bytes, " + sa.stats().totalDrops() + " dropped");
+            }
+        }
+    }
+}

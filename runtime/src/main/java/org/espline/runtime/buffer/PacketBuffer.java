@@ -1,0 +1,409 @@
+package org.espline.runtime.buffer;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A packet in one backing array with room in front and behind, modelled on the Linux sk_buff.
+ *
+ * <pre>
+ *   0 = head            data                 tail                 end = array.length
+ *   +-------------------+--------------------+--------------------+
+ *   |     headroom      |   linear packet    |      tailroom      |   then fragments[0..fragmentCount)
+ *   +-------------------+--------------------+--------------------+
+ *   invariant: 0 &lt;= data &lt;= tail &lt;= end
+ * </pre>
+ *
+ * <p>The packet's bytes are the linear part followed by the fragments in order. A clone shares the
+ * backing array (and fragments) with its original: both are then "shared" and {@link #ensureWritable()}
+ * gives the caller a private copy before it writes. Every such copy, every growth of head/tailroom and
+ * every linearisation is counted in {@link BufferStats}, because those are the per-packet costs the
+ * fast path exists to avoid.
+ *
+ * <p>Not thread-safe: one stage owns a packet at a time and hands it on (linear ownership).
+ */
+public final class PacketBuffer {
+    /** Size of the private spare area that can hold an ESP trailer + ICV as a fragment (255 pad + 2 + 32 ICV + slack). */
+    public static final int TRAILER_AREA_SIZE = 320;
+
+    private byte[] array;
+    private int data;
+    private int tail;
+    /** Reference count of {@link #array} shared between clones; null while never cloned. */
+    private AtomicInteger shareCount;
+
+    private final int maxFragments;
+    private final byte[][] fragArrays;
+    private final int[] fragOffsets;
+    private final int[] fragLengths;
+    private int fragmentCount;
+    /** Spare area owned by this buffer for a trailer fragment; allocated once, on first need. */
+    private byte[] trailerArea;
+
+    private final BufferStats stats;
+    final BufferPool pool;
+    boolean pooled;
+
+    // --- metadata carried with the packet through the pipeline ---
+    private Object securityAssociation;
+    private long sequenceNumber;
+    private int flags;
+
+    /** Metadata flag: the payload was decrypted and its ICV verified already (e.g. by an offload device). */
+    public static final int FLAG_CRYPTO_DONE = 1;
+    /** Metadata flag: the packet is handled by an offload device. */
+    public static final int FLAG_OFFLOADED = 1 << 1;
+
+    /**
+     * @param capacity     bytes in the backing array
+     * @param maxFragments fragment slots (0 = linear only)
+     * @param stats        where copies and linearisations are counted
+     */
+    public PacketBuffer(int capacity, int maxFragments, BufferStats stats) {
+        this(new byte[capacity], maxFragments, stats, null);
+    }
+
+    PacketBuffer(byte[] array, int maxFragments, BufferStats stats, BufferPool pool) {
+        if (maxFragments < 0) {
+            throw new IllegalArgumentException("maxFragments: " + maxFragments + " (expected: >= 0)");
+        }
+        this.array = array;
+        this.maxFragments = maxFragments;
+        this.fragArrays = new byte[maxFragments][];
+        this.fragOffsets = new int[maxFragments];
+        this.fragLengths = new int[maxFragments];
+        this.stats = stats;
+        this.pool = pool;
+    }
+
+    /** Wraps a copy of {@code bytes} with the given head- and tailroom (tests and tools; counts nothing). */
+    public static PacketBuffer copyOf(byte[] bytes, int off, int len, int headroom, int tailroom, int maxFragments, BufferStats stats) {
+        PacketBuffer b = new PacketBuffer(headroom + len + tailroom, maxFragments, stats);
+        b.reserve(headroom);
+        System.arraycopy(bytes, off, b.array, b.put(len), len);
+        return b;
+    }
+
+    // ------------------------------------------------------------------ geometry
+
+    /** The backing array of the linear part. Re-read it after any call that may copy. */
+    public byte[] array() { return array; }
+
+    /** Offset of the first packet byte in {@link #array()}. */
+    public int data() { return data; }
+
+    /** Offset one past the last linear packet byte in {@link #array()}. */
+    public int tail() { return tail; }
+
+    public int end() { return array.length; }
+
+    public int headroom() { return data; }
+
+    public int tailroom() { return array.length - tail; }
+
+    /** Bytes in the linear part. */
+    public int linearLength() { return tail - data; }
+
+    /** Total packet length: linear part plus fragments. */
+    public int length() {
+        int len = tail - data;
+        for (int i = 0; i < fragmentCount; i++) {
+            len += fragLengths[i];
+        }
+        return len;
+    }
+
+    public boolean isLinear() { return fragmentCount == 0; }
+
+    public BufferStats stats() { return stats; }
+
+    /** Empties the packet and leaves {@code headroom} bytes in front. Only on an empty buffer, like skb_reserve. */
+    public void reserve(int headroom) {
+        if (tail != data || headroom < 0 || headroom > array.length) {
+            throw new IllegalStateException("reserve(" + headroom + ") on " + this + " (expected: empty buffer, 0 <= headroom <= end)");
+        }
+        data = headroom;
+        tail = headroom;
+    }
+
+    /** Prepends {@code n} bytes from the headroom; returns the new data offset. */
+    public int push(int n) {
+        if (n < 0 || n > data) {
+            throw new IndexOutOfBoundsException("push(" + n + "): headroom " + data + " (expected: 0 <= n <= headroom)");
+        }
+        data -= n;
+        return data;
+    }
+
+    /** Removes {@code n} bytes from the front of the linear part; returns the new data offset. */
+    public int pull(int n) {
+        if (n < 0 || n > tail - data) {
+            throw new IndexOutOfBoundsException("pull(" + n + "): linear length " + (tail - data));
+        }
+        data += n;
+        return data;
+    }
+
+    /** Appends {@code n} bytes from the tailroom; returns the offset where they start. Linear packets only. */
+    public int put(int n) {
+        if (n < 0 || n > array.length - tail) {
+            throw new IndexOutOfBoundsException("put(" + n + "): tailroom " + (array.length - tail));
+        }
+        if (fragmentCount != 0) {
+            throw new IllegalStateException("put on a fragmented packet: " + this);
+        }
+        int at = tail;
+        tail += n;
+        return at;
+    }
+
+    /** Cuts the packet to {@code length} bytes (dropping fragments past it). */
+    public void trim(int length) {
+        if (length < 0 || length > length()) {
+            throw new IndexOutOfBoundsException("trim(" + length + "): length " + length());
+        }
+        int linear = tail - data;
+        if (length <= linear) {
+            tail = data + length;
+            clearFragments();
+            return;
+        }
+        int left = length - linear;
+        for (int i = 0; i < fragmentCount; i++) {
+            if (left <= fragLengths[i]) {
+                fragLengths[i] = left;
+                for (int j = i + 1; j < fragmentCount; j++) {
+                    fragArrays[j] = null;
+                }
+                fragmentCount = i + 1;
+                return;
+            }
+            left -= fragLengths[i];
+        }
+    }
+
+    /** Makes the packet empty again, with its full array as tailroom and no metadata. */
+    public void clear() {
+        data = 0;
+        tail = 0;
+        clearFragments();
+        securityAssociation = null;
+        sequenceNumber = 0;
+        flags = 0;
+    }
+
+    // ------------------------------------------------------------------ fragments
+
+    public int maxFragments() { return maxFragments; }
+
+    public int fragmentCount() { return fragmentCount; }
+
+    public byte[] fragmentArray(int i) { checkFragment(i); return fragArrays[i]; }
+
+    public int fragmentOffset(int i) { checkFragment(i); return fragOffsets[i]; }
+
+    public int fragmentLength(int i) { checkFragment(i); return fragLengths[i]; }
+
+    /** Appends a fragment; returns false (and changes nothing) when all slots are in use. */
+    public boolean addFragment(byte[] a, int off, int len) {
+        if (fragmentCount == maxFragments) {
+            return false;
+        }
+        if (off < 0 || len < 0 || off + len > a.length) {
+            throw new IndexOutOfBoundsException("fragment off=" + off + " len=" + len + " array=" + a.length);
+        }
+        fragArrays[fragmentCount] = a;
+        fragOffsets[fragmentCount] = off;
+        fragLengths[fragmentCount] = len;
+        fragmentCount++;
+        return true;
+    }
+
+    /**
+     * A private spare area of {@link #TRAILER_AREA_SIZE} bytes for an ESP trailer fragment, or null when
+     * no fragment slot is free. Allocated once per buffer, reused for every packet it carries.
+     */
+    public byte[] trailerArea() {
+        if (fragmentCount == maxFragments) {
+            return null;
+        }
+        if (trailerArea == null) {
+            trailerArea = new byte[TRAILER_AREA_SIZE];
+        }
+        return trailerArea;
+    }
+
+    private void clearFragments() {
+        for (int i = 0; i < fragmentCount; i++) {
+            fragArrays[i] = null;
+        }
+        fragmentCount = 0;
+    }
+
+    private void checkFragment(int i) {
+        if (i < 0 || i >= fragmentCount) {
+            throw new IndexOutOfBoundsException("fragment " + i + " (expected: 0 <= i < " + fragmentCount + ")");
+        }
+    }
+
+    /**
+     * Copies the fragments into the linear part, growing the tail if needed. Counted as a
+     * linearisation: call it only when the next step truly needs contiguous bytes.
+     */
+    public void linearise() {
+        if (fragmentCount == 0) {
+            return;
+        }
+        int extra = length() - (tail - data);
+        if (isShared() || extra > array.length - tail) {
+            reallocate(data, extra);
+        }
+        for (int i = 0; i < fragmentCount; i++) {
+            System.arraycopy(fragArrays[i], fragOffsets[i], array, tail, fragLengths[i]);
+            tail += fragLengths[i];
+        }
+        clearFragments();
+        stats.linearisations.increment();
+    }
+
+    // ------------------------------------------------------------------ sharing
+
+    /** True when another buffer shares the backing array: writing would change its bytes too. */
+    public boolean isShared() {
+        AtomicInteger c = shareCount;
+        return c != null && c.get() > 1;
+    }
+
+    /**
+     * A clone sharing the backing array and fragments (skb_clone): no bytes are copied. Both buffers are
+     * shared until one of them calls {@link #ensureWritable()} or is released.
+     */
+    public PacketBuffer cloneShared() {
+        if (shareCount == null) {
+            shareCount = new AtomicInteger(1);
+        }
+        shareCount.incrementAndGet();
+        PacketBuffer c = new PacketBuffer(array, maxFragments, stats, null);
+        c.shareCount = shareCount;
+        c.data = data;
+        c.tail = tail;
+        for (int i = 0; i < fragmentCount; i++) {
+            c.addFragment(fragArrays[i], fragOffsets[i], fragLengths[i]);
+        }
+        c.securityAssociation = securityAssociation;
+        c.sequenceNumber = sequenceNumber;
+        c.flags = flags;
+        return c;
+    }
+
+    /**
+     * Makes the bytes private to this buffer so they may be written in place. Copies only when the
+     * buffer is shared (counted in {@link BufferStats#copies}); otherwise a no-op. Fragments are
+     * linearised in the same copy, since a shared fragment is as unwritable as a shared head.
+     */
+    public void ensureWritable() {
+        if (!isShared()) {
+            return;
+        }
+        int extra = length() - (tail - data);
+        reallocate(data, extra);
+        for (int i = 0; i < fragmentCount; i++) {
+            System.arraycopy(fragArrays[i], fragOffsets[i], array, tail, fragLengths[i]);
+            tail += fragLengths[i];
+        }
+        clearFragments();
+    }
+
+    /**
+     * Guarantees {@code headroom} bytes in front and {@code tailroom} bytes behind the linear part, and a
+     * private array. Copies (counted) only when the room is short or the buffer is shared.
+     */
+    public void ensureRoom(int headroom, int tailroom) {
+        if (!isShared() && data >= headroom && array.length - tail >= tailroom) {
+            return;
+        }
+        int newHead = Math.max(headroom, data);
+        int newTail = Math.max(tailroom, array.length - tail);
+        byte[] old = array;
+        int len = tail - data;
+        byte[] fresh = new byte[newHead + len + newTail];
+        System.arraycopy(old, data, fresh, newHead, len);
+        unshare();
+        array = fresh;
+        data = newHead;
+        tail = newHead + len;
+        stats.copies.increment();
+    }
+
+    /** Copies the linear part into a new private array with {@code extraTail} more tailroom. */
+    private void reallocate(int headroom, int extraTail) {
+        int len = tail - data;
+        byte[] fresh = new byte[headroom + len + Math.max(array.length - tail, extraTail)];
+        System.arraycopy(array, data, fresh, headroom, len);
+        unshare();
+        array = fresh;
+        data = headroom;
+        tail = headroom + len;
+        stats.copies.increment();
+    }
+
+    private void unshare() {
+        if (shareCount != null) {
+            shareCount.decrementAndGet();
+            shareCount = null;
+        }
+    }
+
+    /** Returns the buffer to its pool (if any) and drops its share of the bytes. */
+    public void release() {
+        if (pool != null) {
+            pool.release(this);
+        } else {
+            unshare();
+        }
+    }
+
+    /** Drops the share without returning to a pool; used by the pool itself. */
+    void resetForReuse(byte[] backing) {
+        unshare();
+        array = backing;
+        clear();
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /** The SA this packet belongs to (set by classification or SA lookup), or null. */
+    public Object securityAssociation() { return securityAssociation; }
+
+    public void securityAssociation(Object sa) { this.securityAssociation = sa; }
+
+    /** The full 64-bit ESP sequence number assigned or inferred for this packet. */
+    public long sequenceNumber() { return sequenceNumber; }
+
+    public void sequenceNumber(long seq) { this.sequenceNumber = seq; }
+
+    public int flags() { return flags; }
+
+    public boolean hasFlag(int flag) { return (flags & flag) != 0; }
+
+    public void setFlag(int flag) { flags |= flag; }
+
+    public void clearFlag(int flag) { flags &= ~flag; }
+
+    /** The packet bytes (linear + fragments) as a new array: for tests and tools, never the hot path. */
+    public byte[] toByteArray() {
+        byte[] out = Arrays.copyOfRange(array, data, data + length());
+        int at = tail - data;
+        for (int i = 0; i < fragmentCount; i++) {
+            System.arraycopy(fragArrays[i], fragOffsets[i], out, at, fragLengths[i]);
+            at += fragLengths[i];
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "PacketBuffer[data=" + data + " tail=" + tail + " end=" + array.length
+                + " frags=" + fragmentCount + "/" + maxFragments + (isShared() ? " shared" : "") + "]";
+    }
+}

@@ -1,0 +1,65 @@
+package org.espline.runtime.crypto;
+
+/**
+ * Seals and opens one ESP packet in place: encryption/decryption plus ICV, for one SA's algorithm and
+ * keys. One instance per thread (it holds a JCA Cipher/Mac and scratch arrays): never share it.
+ *
+ * <p>Layout the caller prepares (offsets relative to {@code espOffset}):
+ * <pre>
+ *  0       4       8          8+ivLength                      8+ivLength+payloadLength
+ *  +-------+-------+-------------+--------------------------------------+---------+
+ *  |  SPI  | Seq   |  IV (room)  | payload | padding | padLen | nextHdr |   ICV   |
+ *  +-------+-------+-------------+--------------------------------------+---------+
+ *                                |<------------ payloadLength --------->|<-icvLen>|
+ * </pre>
+ * The caller writes SPI and the low 32 bits of the sequence number, the plaintext, padding, pad length
+ * and next header. {@code seal} writes the IV (derived from the 64-bit sequence number, so an AEAD
+ * nonce never repeats under one key), encrypts the payload in place and writes the ICV. With ESN the
+ * high 32 bits of {@code seq} enter the AAD / ICV input (RFC 4303 §2.2.1, RFC 4106 §5) but not the wire.
+ *
+ * <p>Segmented form: when the trailer lives in a separate fragment (no tailroom, a free fragment slot),
+ * the last {@code tailLength} bytes of the ESP payload and the ICV are in {@code tail} at
+ * {@code tailOffset}; the first {@code payloadLength} bytes are in {@code packet} as above. The result
+ * must be byte-identical to the linear form.
+ */
+public abstract class EspTransform {
+
+    /** Bytes of IV on the wire. */
+    public abstract int ivLength();
+
+    /** Bytes of ICV on the wire. */
+    public abstract int icvLength();
+
+    /** The ESP payload length must be a multiple of this (cipher block, or 4 for stream ciphers). */
+    public abstract int blockSize();
+
+    /**
+     * Encrypts/authenticates a linear packet in place: writes IV, ciphertext and ICV.
+     *
+     * @param packet        the array holding the ESP packet
+     * @param espOffset     offset of the SPI
+     * @param payloadLength bytes from the end of the IV to the end of the next-header byte
+     * @param seq           the full 64-bit sequence number of this packet (high bits used only with ESN)
+     */
+    public final void seal(byte[] packet, int espOffset, int payloadLength, long seq) {
+        seal(packet, espOffset, payloadLength, null, 0, 0, seq);
+    }
+
+    /**
+     * Segmented seal: {@code payloadLength} bytes of ESP payload in {@code packet} after the IV, then
+     * {@code tailLength} more bytes of ESP payload followed by the ICV room in {@code tail} at
+     * {@code tailOffset}. With {@code tail == null} this is the linear form and the ICV follows the
+     * payload in {@code packet}.
+     */
+    public abstract void seal(byte[] packet, int espOffset, int payloadLength,
+                              byte[] tail, int tailOffset, int tailLength, long seq);
+
+    /**
+     * Verifies the ICV (in constant time) and decrypts in place a linear ESP packet laid out as above,
+     * ICV included after the payload.
+     *
+     * @return true when the ICV verified and the payload is now plaintext; false on ICV failure, in which
+     *         case the payload bytes are unspecified (the caller drops the packet)
+     */
+    public abstract boolean open(byte[] packet, int espOffset, int payloadLength, long seq);
+}

@@ -1,0 +1,284 @@
+package org.espline.runtime.esp;
+
+import static org.espline.runtime.header.NetworkBytes.put16;
+import static org.espline.runtime.header.NetworkBytes.put32;
+import static org.espline.runtime.header.NetworkBytes.u16;
+import static org.espline.runtime.header.NetworkBytes.u8;
+
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.crypto.EspTransform;
+import org.espline.runtime.header.IpProtocols;
+import org.espline.runtime.header.Ipv4Header;
+import org.espline.runtime.header.Ipv6Header;
+import org.espline.runtime.sa.SaConfig;
+import org.espline.runtime.sa.SaMode;
+import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.sa.UdpEncapsulation;
+import org.espline.runtime.stats.XfrmCounter;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * ESP output (RFC 4303 §3.3, RFC 3948 for UDP encapsulation), in place.
+ *
+ * <p>Like Linux's esp_output_head/esp_output_tail: first find room for the trailer — tailroom, else a
+ * free fragment slot, and only then a counted copy — and for the headers in headroom; then write
+ * trailer and headers around the payload where it lies and seal it in place.
+ *
+ * <p>One instance per thread: it holds header views. Allocates nothing per packet.
+ */
+public final class EspOutput {
+    private static final int ESP_HEADER = 8;
+    private static final int UDP_HEADER = 8;
+    private static final int DEFAULT_TTL = 64;
+
+    private final XfrmStats stats;
+    private final Ipv4Header ip4 = new Ipv4Header();
+    private final Ipv6Header ip6 = new Ipv6Header();
+
+    /** @param stats global counters (per-SA counters are counted too) */
+    public EspOutput(XfrmStats stats) {
+        this.stats = stats;
+    }
+
+    /**
+     * Encrypts the IP packet in {@code buf} with {@code sa}. On success the buffer holds the ESP packet
+     * (outer IP header first) and carries the SA and sequence number as metadata.
+     *
+     * @return {@link XfrmCounter#EsplineOutDelivered}, or the drop reason (already counted); the caller
+     *         releases a dropped buffer
+     */
+    public XfrmCounter encapsulate(PacketBuffer buf, SecurityAssociation sa) {
+        XfrmCounter result = encapsulate0(buf, sa);
+        stats.increment(result);
+        sa.stats().increment(result);
+        return result;
+    }
+
+    private XfrmCounter encapsulate0(PacketBuffer buf, SecurityAssociation sa) {
+        final SaConfig cfg = sa.config();
+        if (!buf.isLinear()) {
+            // The transform seals one head segment plus one trailer segment; payload fragments would
+            // need a scatter-gather transform, which the JCA does not offer for in-place AEAD.
+            buf.linearise();
+        }
+        final int length = buf.length();
+        if (length < 1) {
+            return XfrmCounter.XfrmOutError;
+        }
+        byte[] a = buf.array();
+        int version = u8(a, buf.data()) >>> 4;
+        if (!innerPacketIsWellFormed(a, buf.data(), length, version)) {
+            return XfrmCounter.XfrmOutError;
+        }
+        final boolean transport = cfg.mode() == SaMode.TRANSPORT;
+        if (transport && (version == 6) != sa.isIpv6()) {
+            return XfrmCounter.XfrmOutStateModeError;
+        }
+        if (sa.isExpired()) {
+            return XfrmCounter.XfrmOutStateExpired;
+        }
+
+        final EspTransform t = sa.transform();
+        final UdpEncapsulation encap = cfg.encapsulation();
+        final int ivLen = t.ivLength();
+        final int icvLen = t.icvLength();
+        final int espHdrLen = (encap != null ? UDP_HEADER : 0) + ESP_HEADER + ivLen;
+
+        // What stays in front of the ESP header (transport: the IP header; tunnel: nothing), and what
+        // the ESP header announces as next header.
+        int keptHeaderLen;
+        int nextHeader;
+        int nextHeaderField = -1;
+        if (!transport) {
+            keptHeaderLen = 0;
+            nextHeader = version == 4 ? IpProtocols.IPV4 : IpProtocols.IPV6;
+        } else if (version == 4) {
+            keptHeaderLen = (a[buf.data()] & 0x0F) << 2;
+            nextHeaderField = buf.data() + Ipv4Header.PROTOCOL_OFFSET;
+            nextHeader = u8(a, nextHeaderField);
+        } else {
+            nextHeaderField = ipv6EspInsertionField(a, buf.data(), buf.data() + length);
+            if (nextHeaderField < 0) {
+                return XfrmCounter.XfrmOutError;
+            }
+            keptHeaderLen = ipv6InsertionOffset - buf.data();
+            nextHeader = u8(a, nextHeaderField);
+        }
+        final int plainLen = length - keptHeaderLen;
+        final int tfcLen = !transport && cfg.tfcPadTo() > plainLen ? cfg.tfcPadTo() - plainLen : 0;
+        final int block = t.blockSize();
+        final int padLen = Math.floorMod(-(plainLen + tfcLen + 2), block);
+        final int trailerLen = tfcLen + padLen + 2;
+        final int outerLen = transport ? 0 : (sa.isIpv6() ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH);
+        final int espLen = ESP_HEADER + ivLen + plainLen + trailerLen + icvLen;
+        final int totalLen = keptHeaderLen + outerLen + (encap != null ? UDP_HEADER : 0) + espLen;
+        if (totalLen > 0xFFFF + (sa.isIpv6() ? Ipv6Header.LENGTH : 0)) {
+            return XfrmCounter.XfrmOutStateModeError;
+        }
+
+        final long seq = sa.nextOutboundSequence();
+        if (seq == 0) {
+            return XfrmCounter.XfrmOutStateSeqError;
+        }
+        if (!sa.account(length)) {
+            return XfrmCounter.XfrmOutStateExpired;
+        }
+
+        // --- room: trailer in tailroom, else a fragment slot, else a counted copy (esp_output_head) ---
+        buf.ensureWritable();
+        byte[] trailerArea = null;
+        if (buf.tailroom() < trailerLen + icvLen) {
+            trailerArea = trailerLen + icvLen <= PacketBuffer.TRAILER_AREA_SIZE ? buf.trailerArea() : null;
+            if (trailerArea == null) {
+                buf.ensureRoom(outerLen + espHdrLen, trailerLen + icvLen);
+            }
+        }
+        if (buf.headroom() < outerLen + espHdrLen) {
+            buf.ensureRoom(outerLen + espHdrLen, trailerArea == null ? trailerLen + icvLen : 0);
+        }
+        a = buf.array();
+        final int oldData = buf.data();
+
+        // --- trailer: TFC zeros, padding 1,2,3..., pad length, next header (RFC 4303 §2.4-2.6) ---
+        byte[] ta;
+        int tOff;
+        if (trailerArea == null) {
+            ta = a;
+            tOff = buf.put(trailerLen + icvLen);
+        } else {
+            ta = trailerArea;
+            tOff = 0;
+        }
+        for (int i = 0; i < tfcLen; i++) {
+            ta[tOff + i] = 0;
+        }
+        int p = tOff + tfcLen;
+        for (int i = 1; i <= padLen; i++) {
+            ta[p++] = (byte) i;
+        }
+        ta[p++] = (byte) padLen;
+        ta[p] = (byte) nextHeader;
+
+        // --- headers into headroom ---
+        int ipOff;
+        int espOff;
+        if (transport) {
+            ipOff = buf.push(espHdrLen);
+            // The kept IP header moves to the front; the ESP (+UDP) header goes where it was.
+            System.arraycopy(a, oldData, a, ipOff, keptHeaderLen);
+            nextHeaderField -= espHdrLen;
+            a[nextHeaderField] = (byte) (encap != null ? IpProtocols.UDP : IpProtocols.ESP);
+            espOff = ipOff + keptHeaderLen + (encap != null ? UDP_HEADER : 0);
+        } else {
+            ipOff = buf.push(outerLen + espHdrLen);
+            espOff = ipOff + outerLen + (encap != null ? UDP_HEADER : 0);
+            writeOuterHeader(a, ipOff, oldData, version, sa, encap != null, seq);
+        }
+        if (encap != null) {
+            int udpOff = espOff - UDP_HEADER;
+            put16(a, udpOff, encap.sourcePort());
+            put16(a, udpOff + 2, encap.destinationPort());
+            put16(a, udpOff + 4, UDP_HEADER + espLen);
+            // RFC 3948 §2.1: the UDP checksum SHOULD be zero over IPv4 (ESP's ICV protects the payload).
+            put16(a, udpOff + 6, 0);
+        }
+        put32(a, espOff, cfg.spi());
+        put32(a, espOff + 4, (int) seq);
+
+        // --- lengths of the IP header in front ---
+        if (sa.isIpv6()) {
+            ip6.wrap(a, ipOff).payloadLength(totalLen - Ipv6Header.LENGTH);
+        } else {
+            ip4.wrap(a, ipOff).totalLength(totalLen).updateChecksum();
+        }
+
+        // --- seal in place (esp_output_tail) ---
+        if (trailerArea == null) {
+            t.seal(a, espOff, plainLen + trailerLen, seq);
+        } else {
+            t.seal(a, espOff, plainLen, trailerArea, 0, trailerLen, seq);
+            buf.addFragment(trailerArea, 0, trailerLen + icvLen);
+            buf.stats().trailerFragments.increment();
+        }
+        buf.securityAssociation(sa);
+        buf.sequenceNumber(seq);
+        return XfrmCounter.EsplineOutDelivered;
+    }
+
+    private void writeOuterHeader(byte[] a, int ipOff, int innerOff, int innerVersion, SecurityAssociation sa,
+                                  boolean udp, long seq) {
+        int tos;
+        boolean df;
+        if (innerVersion == 4) {
+            tos = u8(a, innerOff + Ipv4Header.TOS_OFFSET);
+            df = (u16(a, innerOff + Ipv4Header.FLAGS_FRAGMENT_OFFSET) & Ipv4Header.FLAG_DF) != 0;
+        } else {
+            tos = (u16(a, innerOff) >>> 4) & 0xFF;
+            df = false;
+        }
+        // RFC 6040 normal mode: the outer header copies DSCP and ECN of the inner one.
+        if (sa.isIpv6()) {
+            ip6.wrap(a, ipOff).version(6).trafficClass(tos).flowLabel(0)
+                    .nextHeader(udp ? IpProtocols.UDP : IpProtocols.ESP).hopLimit(DEFAULT_TTL);
+            System.arraycopy(sa.sourceBytes(), 0, a, ipOff + Ipv6Header.SOURCE_OFFSET, 16);
+            System.arraycopy(sa.destinationBytes(), 0, a, ipOff + Ipv6Header.DESTINATION_OFFSET, 16);
+        } else {
+            a[ipOff] = 0x45;
+            ip4.wrap(a, ipOff).tos(tos)
+                    // The ID only matters if the outer packet is fragmented; a per-SA counter keeps it
+                    // distinct between neighbours without shared state.
+                    .identification((int) seq & 0xFFFF)
+                    .flagsAndFragmentOffset(df ? Ipv4Header.FLAG_DF : 0)
+                    .ttl(DEFAULT_TTL)
+                    .protocol(udp ? IpProtocols.UDP : IpProtocols.ESP);
+            System.arraycopy(sa.sourceBytes(), 0, a, ipOff + Ipv4Header.SOURCE_OFFSET, 4);
+            System.arraycopy(sa.destinationBytes(), 0, a, ipOff + Ipv4Header.DESTINATION_OFFSET, 4);
+        }
+    }
+
+    /** Offset where ESP goes in an IPv6 packet, set by {@link #ipv6EspInsertionField}. */
+    private int ipv6InsertionOffset;
+
+    /**
+     * Finds where ESP goes in an IPv6 transport-mode packet: after Hop-by-Hop and Routing headers,
+     * which intermediate nodes must see (RFC 4303 §3.1.1); anything after them is protected. Returns
+     * the offset of the next-header byte that will name ESP, or -1 for a malformed chain.
+     */
+    private int ipv6EspInsertionField(byte[] a, int ipOff, int end) {
+        int field = ipOff + Ipv6Header.NEXT_HEADER_OFFSET;
+        int off = ipOff + Ipv6Header.LENGTH;
+        for (int n = 0; n < Ipv6Header.MAX_EXTENSION_HEADERS; n++) {
+            int nh = u8(a, field);
+            if (nh != IpProtocols.HOPOPT && nh != IpProtocols.ROUTING) {
+                ipv6InsertionOffset = off;
+                return field;
+            }
+            if (off + 2 > end) {
+                return -1;
+            }
+            int len = (u8(a, off + 1) + 1) << 3;
+            if (off + len > end) {
+                return -1;
+            }
+            field = off;
+            off += len;
+        }
+        return -1;
+    }
+
+    private static boolean innerPacketIsWellFormed(byte[] a, int off, int length, int version) {
+        if (version == 4) {
+            if (length < Ipv4Header.MIN_LENGTH) {
+                return false;
+            }
+            int ihl = (a[off] & 0x0F) << 2;
+            int total = u16(a, off + Ipv4Header.TOTAL_LENGTH_OFFSET);
+            return ihl >= Ipv4Header.MIN_LENGTH && total == length && ihl <= total;
+        }
+        if (version == 6) {
+            return length >= Ipv6Header.LENGTH
+                    && u16(a, off + Ipv6Header.PAYLOAD_LENGTH_OFFSET) + Ipv6Header.LENGTH == length;
+        }
+        return false;
+    }
+}

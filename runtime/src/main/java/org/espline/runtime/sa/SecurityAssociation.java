@@ -1,0 +1,171 @@
+package org.espline.runtime.sa;
+
+import java.net.Inet4Address;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.espline.runtime.crypto.EspTransform;
+import org.espline.runtime.crypto.EspTransforms;
+import org.espline.runtime.replay.ReplayWindow;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * A live SA: its immutable {@link SaConfig} plus the little mutable state the packet path shares
+ * between threads: the outbound sequence counter, the inbound replay window, lifetime usage and
+ * per-SA counters. Everything else is final so the JIT can fold it.
+ *
+ * <p>Thread-safe. Crypto objects are per thread ({@link #transform()}), never shared.
+ */
+public final class SecurityAssociation {
+    /** Life of the SA as lifetimes see it. */
+    public enum State { VALID, SOFT_EXPIRED, EXPIRED }
+
+    private final SaConfig config;
+    private final byte[] sourceBytes;
+    private final byte[] destinationBytes;
+    private final boolean ipv6;
+    private final long maxSequence;
+    private final AtomicLong outboundSequence;
+    private final ReplayWindow replayWindow;
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong packets = new AtomicLong();
+    private final long addedNanos;
+    private final XfrmStats stats = new XfrmStats();
+    private final ThreadLocal<EspTransform> transforms;
+    private volatile State state = State.VALID;
+    private volatile Consumer<SecurityAssociation> softExpireListener;
+
+    public SecurityAssociation(SaConfig config) {
+        this(config, System.nanoTime());
+    }
+
+    SecurityAssociation(SaConfig config, long addedNanos) {
+        this.config = config;
+        this.sourceBytes = config.source().getAddress();
+        this.destinationBytes = config.destination().getAddress();
+        this.ipv6 = !(config.destination() instanceof Inet4Address);
+        // RFC 4303 §3.3.3: the counter must not cycle; the last usable number is 2^32-1, or 2^64-1 with ESN.
+        this.maxSequence = config.esn() ? -1L : 0xFFFF_FFFFL;
+        this.outboundSequence = new AtomicLong(config.outboundSequence());
+        this.replayWindow = new ReplayWindow(config.replayWindow(), config.inboundSequence());
+        this.addedNanos = addedNanos;
+        this.transforms = ThreadLocal.withInitial(() -> EspTransforms.create(config));
+    }
+
+    public SaConfig config() { return config; }
+
+    public int spi() { return config.spi(); }
+
+    public boolean isIpv6() { return ipv6; }
+
+    /** Source address bytes (4 or 16), for writing outer headers; callers must not modify them. */
+    public byte[] sourceBytes() { return sourceBytes; }
+
+    /** Destination address bytes (4 or 16), for writing outer headers; callers must not modify them. */
+    public byte[] destinationBytes() { return destinationBytes; }
+
+    public boolean destinationEquals(byte[] a, int off) {
+        byte[] d = destinationBytes;
+        for (int i = 0; i < d.length; i++) {
+            if (a[off + i] != d[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** This thread's transform for the SA's algorithm and keys. */
+    public EspTransform transform() { return transforms.get(); }
+
+    public ReplayWindow replayWindow() { return replayWindow; }
+
+    public XfrmStats stats() { return stats; }
+
+    public State state() { return state; }
+
+    /**
+     * The next outbound sequence number, or 0 when the counter is exhausted: the SA must then be
+     * replaced, and the caller drops the packet under XfrmOutStateSeqError. Never wraps.
+     */
+    public long nextOutboundSequence() {
+        final long max = maxSequence;
+        for (;;) {
+            long cur = outboundSequence.get();
+            if (cur == max) {
+                return 0;
+            }
+            if (outboundSequence.compareAndSet(cur, cur + 1)) {
+                return cur + 1;
+            }
+        }
+    }
+
+    /** The last outbound sequence number handed out. */
+    public long outboundSequence() { return outboundSequence.get(); }
+
+    /** Called when the soft lifetime is first reached (e.g. to start a rekey). */
+    public void onSoftExpire(Consumer<SecurityAssociation> listener) { this.softExpireListener = listener; }
+
+    /** Marks the SA expired (hard lifetime or deletion). */
+    public void expire() { state = State.EXPIRED; }
+
+    public boolean isExpired() {
+        if (state == State.EXPIRED) {
+            return true;
+        }
+        Lifetime hard = config.hardLifetime();
+        if (hard.seconds() != Long.MAX_VALUE && elapsedSeconds() >= hard.seconds()) {
+            state = State.EXPIRED;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Accounts one packet of {@code length} bytes against the lifetimes.
+     *
+     * @return false when this packet would pass the hard limit: the SA is now expired and the caller
+     *         drops the packet as XfrmIn/OutStateExpired
+     */
+    public boolean account(int length) {
+        Lifetime hard = config.hardLifetime();
+        long p = packets.incrementAndGet();
+        long b = bytes.addAndGet(length);
+        if (p > hard.packets() || b > hard.bytes()) {
+            state = State.EXPIRED;
+            return false;
+        }
+        Lifetime soft = config.softLifetime();
+        if (state == State.VALID && (p >= soft.packets() || b >= soft.bytes()
+                || (soft.seconds() != Long.MAX_VALUE && elapsedSeconds() >= soft.seconds()))) {
+            raiseSoftExpire();
+        }
+        return true;
+    }
+
+    private synchronized void raiseSoftExpire() {
+        if (state != State.VALID) {
+            return;
+        }
+        state = State.SOFT_EXPIRED;
+        stats.increment(org.espline.runtime.stats.XfrmCounter.EsplineSoftExpire);
+        Consumer<SecurityAssociation> l = softExpireListener;
+        if (l != null) {
+            l.accept(this);
+        }
+    }
+
+    private long elapsedSeconds() {
+        return (System.nanoTime() - addedNanos) / 1_000_000_000L;
+    }
+
+    public long packets() { return packets.get(); }
+
+    public long bytes() { return bytes.get(); }
+
+    @Override
+    public String toString() {
+        return "SecurityAssociation[" + config + " state=" + state + " oseq=" + outboundSequence.get()
+                + " " + replayWindow + "]";
+    }
+}
