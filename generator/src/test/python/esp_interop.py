@@ -47,7 +47,9 @@ Scapy 2.5 facts this harness depends on (scapy/layers/ipsec.py), and the bugs it
     IPSecIntegrityError) and HMAC ICVs when verify=True.
   * Transport mode: IPv4 keeps the original header (proto, length, checksum recomputed); IPv6 inserts
     ESP after hop-by-hop/routing headers like Linux. Our packets carry no extension headers.
-  * NAT-T: nat_t_header=UDP(4500, 4500) gets checksum 0 and a computed length, as RFC 3948 sends it.
+  * NAT-T: nat_t_header=UDP(4500, 4500) is sent with checksum 0 as RFC 3948 allows.
+    BUG 5: for IPv4 scapy serialises IP/UDP before appending ESP, so the UDP length is frozen at 8.
+    Work-around: esp_encrypt() sets the UDP length after encryption (checksum stays 0).
 """
 
 import json
@@ -405,10 +407,12 @@ def esp_encrypt(cell, sa, plain, seq, iv):
     set_sequence(sa, seq)
     pkt = IP(plain) if cell["family"] == "v4" else IPv6(plain)
     out = sa.encrypt(pkt, iv=iv)
+    esp = out[ESP]
     if cell["esn"] and cell["scapy_auth"] != "NULL":
-        esp = out[ESP]  # BUG 2 work-around: redo the ICV with seq-hi
-        body = raw(esp)[:-cell["icv_len"]]
+        body = raw(esp)[:-cell["icv_len"]]  # BUG 2 work-around: redo the ICV with seq-hi
         esp.data = esp.data[:-cell["icv_len"]] + hmac_icv(sa, body, seq >> 32, True)
+    if cell["encap"] == "espinudp":
+        out[UDP].len = 8 + len(raw(esp))  # BUG 5 work-around
     return raw(out)
 
 
@@ -533,7 +537,8 @@ def check_cell(cell, esp_path):
         try:
             inner = sa.decrypt(parsed, verify=not hmac_esn)
         except IPSecIntegrityError as e:
-            raise Mismatch("packet %d (seq 0x%x): ICV does not verify: %s" % (i, seq, e))
+            raise Mismatch("packet %d (seq 0x%x): ICV does not verify (%s)"
+                           % (i, seq, str(e) or "authentication tag mismatch"))
         except Exception as e:  # garbage trailer, bad lengths: scapy raises what it raises
             raise Mismatch("packet %d (seq 0x%x): scapy cannot decrypt: %r" % (i, seq, e))
         # No normalisation needed: for tunnel mode scapy returns the inner packet parsed from the
