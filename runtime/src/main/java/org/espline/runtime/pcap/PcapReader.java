@@ -225,7 +225,7 @@ public final class PcapReader implements Closeable {
             case PcapLinkType.LINUX_SLL:
                 decodeEtherType(record, data, length, SLL_HEADER_LENGTH, SLL_PROTOCOL_OFFSET);
                 break;
-            case PcapLinkType.RAW:
+            case PcapLinkType.RAW: {
                 final int version = length > 0 ? (data[0] & 0xFF) >>> 4 : 0;
                 if (version == 4 || version == 6) {
                     setIp(record, data, length, version == 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, 0, version, 0);
@@ -233,6 +233,7 @@ public final class PcapReader implements Closeable {
                     record.setPayload(-1, 0, 0, -1, 0);
                 }
                 break;
+            }
             case PcapLinkType.IPV4:
                 setIp(record, data, length, ETHERTYPE_IPV4, 0, 4, 0);
                 break;
