@@ -30,7 +30,7 @@ Scapy 2.5 facts this harness depends on (scapy/layers/ipsec.py), and the bugs it
     to itself. Work-around: the AES-GCM-TRUNC CryptAlgo below, which is scapy's own CryptAlgo driven
     through cryptography's modes.GCM (tag[:icv_size] on encrypt, min_tag_length on decrypt).
   * BUG 2: with HMAC integrity, ESP sign()/verify() never see esn_en/esn, so the ICV leaves out the
-    implicit high 32 bits of the sequence number (RFC 4303 §2.2.1, §3.3.2.2). Work-around: hmac_icv()
+    implicit high 32 bits of the sequence number (RFC 4303 §2.2.1). Work-around: hmac_icv()
     recomputes the ICV over ESP || seq-hi with scapy's own AuthAlgo.new_mac, and check verifies the
     same way then decrypts with verify=False.
   * BUG 3: encrypt()/decrypt() take `seq_num or self.seq_num` and `esn or self.esn`, so an explicit 0
@@ -42,7 +42,7 @@ Scapy 2.5 facts this harness depends on (scapy/layers/ipsec.py), and the bugs it
   * No AES-NULL-GMAC (RFC 4543) in scapy 2.5: NullAuthAesGmac below adds it as a CryptAlgo so scapy
     still does framing, padding and encapsulation; only the GMAC primitive is ours (pyca AESGCM with
     an empty plaintext and AAD = SPI || 32- or 64-bit sequence number, high half first || IV ||
-    payload, RFC 4543 §3.3 and §5).
+    payload, RFC 4543 §3.3).
   * scapy's decrypt() does verify ICVs: AEAD tags through cryptography (InvalidTag becomes
     IPSecIntegrityError) and HMAC ICVs when verify=True.
   * Transport mode: IPv4 keeps the original header (proto, length, checksum recomputed); IPv6 inserts
@@ -59,13 +59,17 @@ import socket
 import struct
 import sys
 
-from cryptography.hazmat.primitives.ciphers import aead, algorithms, modes
-from scapy.compat import raw
-from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
-from scapy.layers.ipsec import (AUTH_ALGOS, CRYPT_ALGOS, ESP, CryptAlgo, IPSecIntegrityError,
-                                SecurityAssociation, _ESPPlain)
-from scapy.packet import Raw
+try:
+    from cryptography.hazmat.primitives.ciphers import aead, algorithms, modes
+    from scapy.compat import raw
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+    from scapy.layers.ipsec import (AUTH_ALGOS, CRYPT_ALGOS, ESP, CryptAlgo, IPSecIntegrityError,
+                                    SecurityAssociation, _ESPPlain)
+    from scapy.packet import Raw
+except ImportError as missing:
+    sys.exit("esp_interop.py: %s under %s; run it with /usr/bin/python3 after "
+             "`apt-get install -y python3-scapy`" % (missing, sys.executable))
 
 SEED = "espline-interop-1"
 LINKTYPE_RAW = 101
@@ -97,7 +101,7 @@ class NullAuthAesGmac(CryptAlgo):
 
     @staticmethod
     def _tag(sa, spi, seq, esn_en, esn, iv, text):
-        # RFC 4543 §3.3/§5: AAD = SPI, then the 32-bit or 64-bit (high half first) sequence
+        # RFC 4543 §3.3: AAD = SPI, then the 32-bit or 64-bit (high half first) sequence
         # number, then the IV and the whole ESP payload; the GCM plaintext is empty.
         header = struct.pack("!LLL", spi, esn, seq) if esn_en else struct.pack("!LL", spi, seq)
         return aead.AESGCM(sa.crypt_key).encrypt(sa.crypt_salt + iv, b"", header + iv + text)
@@ -337,7 +341,7 @@ def scapy_sa(cell):
 
 
 def hmac_icv(sa, esp_without_icv, seq_hi, esn):
-    """The HMAC ICV of RFC 4303 §3.3.2.2: over the ESP packet, plus seq-hi (not sent) with ESN."""
+    """The HMAC ICV over the ESP packet, plus seq-hi (never sent) with ESN, RFC 4303 §2.2.1."""
     mac = sa.auth_algo.new_mac(sa.auth_key)
     mac.update(esp_without_icv + (struct.pack("!L", seq_hi) if esn else b""))
     return mac.finalize()[:sa.auth_algo.icv_size]
