@@ -16,7 +16,6 @@ import org.espline.runtime.config.ConfigException;
 import org.espline.runtime.config.XfrmStateParser;
 import org.espline.runtime.esp.EspInput;
 import org.espline.runtime.esp.EspOutput;
-import org.espline.runtime.pcap.PcapFormatException;
 import org.espline.runtime.pcap.PcapReader;
 import org.espline.runtime.pcap.PcapRecord;
 import org.espline.runtime.pcap.PcapWriter;
@@ -53,20 +52,20 @@ final class DemoCommand {
         }
         try {
             return demo(dir);
-        } catch (IOException | PcapFormatException | ConfigException e) {
+        } catch (IOException | ConfigException e) {
             err.println("espline: demo failed: " + e.getMessage());
             return 1;
         }
     }
 
-    private int demo(Path dir) throws IOException, PcapFormatException, ConfigException {
+    private int demo(Path dir) throws IOException, ConfigException {
         Files.createDirectories(dir);
         String saText = resource("sas.xfrm");
         Files.writeString(dir.resolve("sas.xfrm"), saText, StandardCharsets.UTF_8);
         List<SaConfig> configs = new XfrmStateParser().parse(saText, "demo/sas.xfrm");
         List<byte[]> plain = new ArrayList<>();
         try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/plain.pcap");
-             PcapReader reader = PcapReader.open(in, "demo/plain.pcap")) {
+             PcapReader reader = new PcapReader(in, "demo/plain.pcap")) {
             PcapRecord r = new PcapRecord();
             while (reader.next(r)) {
                 plain.add(Arrays.copyOfRange(r.data(), r.ipOffset(), r.ipOffset() + r.ipLength()));
@@ -154,7 +153,7 @@ final class DemoCommand {
     }
 
     private static void writePcap(Path file, List<byte[]> packets) throws IOException {
-        try (PcapWriter w = PcapWriter.create(file)) {
+        try (PcapWriter w = new PcapWriter(file)) {
             long t = 1764230400L;
             for (byte[] p : packets) {
                 w.write(p, 0, p.length, t++, 0);

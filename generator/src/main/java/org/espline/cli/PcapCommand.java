@@ -79,7 +79,7 @@ final class PcapCommand {
         }
     }
 
-    private int run0(List<String> args) throws UsageException, IOException, ConfigException, PcapFormatException {
+    private int run0(List<String> args) throws UsageException, IOException, ConfigException {
         if (args.isEmpty() || !(args.get(0).equals("encrypt") || args.get(0).equals("decrypt"))) {
             throw new UsageException("expected 'pcap encrypt' or 'pcap decrypt'\n" + USAGE);
         }
@@ -183,12 +183,12 @@ final class PcapCommand {
     }
 
     private RunTotals encrypt(Path in, Path outFile, SecurityAssociation sa, XfrmStats stats)
-            throws IOException, PcapFormatException {
+            throws IOException {
         EspOutput esp = new EspOutput(stats);
         BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
         long records = 0;
         long written = 0;
-        try (PcapReader reader = PcapReader.open(in); PcapWriter writer = PcapWriter.create(outFile)) {
+        try (PcapReader reader = new PcapReader(in); PcapWriter writer = new PcapWriter(outFile)) {
             PcapRecord r = new PcapRecord();
             while (reader.next(r)) {
                 records++;
@@ -215,12 +215,12 @@ final class PcapCommand {
     }
 
     private RunTotals decrypt(Path in, Path outFile, SaDatabase sad, XfrmStats stats)
-            throws IOException, PcapFormatException {
+            throws IOException {
         EspInput esp = new EspInput(sad, stats);
         BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
         long records = 0;
         long written = 0;
-        try (PcapReader reader = PcapReader.open(in); PcapWriter writer = PcapWriter.create(outFile)) {
+        try (PcapReader reader = new PcapReader(in); PcapWriter writer = new PcapWriter(outFile)) {
             PcapRecord r = new PcapRecord();
             while (reader.next(r)) {
                 records++;
@@ -254,12 +254,12 @@ final class PcapCommand {
     }
 
     private static void write(PcapWriter writer, PacketBuffer buf, PcapRecord r) throws IOException {
-        int micros = r.nanos() / 1000;
+        int micros = r.timestampNanos() / 1000;
         if (buf.isLinear()) {
-            writer.write(buf.array(), buf.data(), buf.linearLength(), r.seconds(), micros);
+            writer.write(buf.array(), buf.data(), buf.linearLength(), r.timestampSeconds(), micros);
         } else {
             byte[] bytes = buf.toByteArray();
-            writer.write(bytes, 0, bytes.length, r.seconds(), micros);
+            writer.write(bytes, 0, bytes.length, r.timestampSeconds(), micros);
         }
     }
 

@@ -131,10 +131,10 @@ final class XfrmValues {
             return "''";
         }
         if (s.length() > 18 && (s.startsWith("0x") || s.startsWith("0X"))) {
-            return "a " + (s.length() - 2) + "-digit hex value (not shown)";
+            return "<" + (s.length() - 2) + "-digit hex value, not shown>";
         }
         if (s.length() > 64 || (t.quoted() && s.length() >= 16 && s.indexOf('(') < 0)) {
-            return "a " + s.length() + "-character word (not shown)";
+            return "<" + s.length() + "-character word, not shown>";
         }
         return "'" + s + "'";
     }
