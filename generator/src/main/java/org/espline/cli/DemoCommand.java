@@ -99,13 +99,14 @@ final class DemoCommand {
         String tag = String.format("%08x", cfg.spi());
         writePcap(dir.resolve("esp-" + tag + ".pcap"), wire);
 
-        // What a receiver sees: the good packets plus a replay, a tampered packet and an unknown SPI.
+        // What a receiver sees: the good packets plus a replay of one of them, and two fresh packets
+        // (new sequence numbers, so the replay check passes) with a flipped bit and an unknown SPI.
         List<byte[]> received = new ArrayList<>(wire);
         received.add(wire.get(2).clone());
-        byte[] tampered = wire.get(4).clone();
+        byte[] tampered = encryptOne(pool, output, tx, plain.get(0));
         tampered[tampered.length - 20] ^= 0x01;
         received.add(tampered);
-        byte[] unknown = wire.get(5).clone();
+        byte[] unknown = encryptOne(pool, output, tx, plain.get(1));
         int espOff = espOffset(unknown);
         unknown[espOff] ^= (byte) 0x80;
         received.add(unknown);
@@ -138,11 +139,20 @@ final class DemoCommand {
                 && pool.outstanding() == 0;
         out.println();
         out.println("SA " + cfg);
-        out.println("  tx: " + wire.size() + " ESP packets, sequence 1.." + tx.outboundSequence() + ", "
+        out.println("  tx: " + wire.size() + " ESP packets (+2 for the bad-packet test), sequence 1.." + tx.outboundSequence() + ", "
                 + pool.stats().copies.sum() + " copies, " + txStats);
         out.println("  rx: " + received.size() + " packets in, " + delivered.size() + " delivered, " + same
                 + " identical to the original; " + rxStats);
         return ok;
+    }
+
+    private static byte[] encryptOne(BufferPool pool, EspOutput output, SecurityAssociation tx, byte[] p) {
+        PacketBuffer b = pool.acquire();
+        System.arraycopy(p, 0, b.array(), b.put(p.length), p.length);
+        output.encapsulate(b, tx);
+        byte[] w = b.toByteArray();
+        b.release();
+        return w;
     }
 
     /** Offset of the SPI in an ESP or ESP-in-UDP IPv4/IPv6 packet without extension headers. */

@@ -126,7 +126,8 @@ public final class SaConfig {
 
     @Override
     public String toString() {
-        return "SaConfig[" + name + " spi=0x" + Integer.toHexString(spi) + " " + mode
+        boolean defaultName = name.equals("spi 0x" + Integer.toHexString(spi));
+        return "SaConfig[" + (defaultName ? "" : name + " ") + "spi=0x" + Integer.toHexString(spi) + " " + mode
                 + " " + source.getHostAddress() + "->" + destination.getHostAddress()
                 + " " + encryption + (integrity == IntegrityAlgorithm.NONE ? "" : "+" + integrity)
                 + " icv=" + icvLength + (esn ? " esn" : "") + " replay-window=" + replayWindow
