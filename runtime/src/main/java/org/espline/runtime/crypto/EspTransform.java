@@ -21,6 +21,13 @@ package org.espline.runtime.crypto;
  * the last {@code tailLength} bytes of the ESP payload and the ICV are in {@code tail} at
  * {@code tailOffset}; the first {@code payloadLength} bytes are in {@code packet} as above. The result
  * must be byte-identical to the linear form.
+ *
+ * <p>Instances come from {@link EspTransforms#create}. The AAD / ICV input takes SPI and seq-low from
+ * the packet bytes, so write them before {@code seal}; {@code open} takes the IV from the packet. A
+ * payload whose total length is not a multiple of {@link #blockSize()}, or negative lengths, are
+ * programming errors ({@link IllegalArgumentException}); an AEAD transform refuses to seal the sequence
+ * number it sealed last ({@link IllegalStateException}: that would repeat a nonce). {@code open} does not
+ * throw for hostile input: any ICV failure, and a CBC payload that is not whole blocks, return false.
  */
 public abstract class EspTransform {
 
