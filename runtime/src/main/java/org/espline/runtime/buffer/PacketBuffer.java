@@ -289,6 +289,11 @@ public final class PacketBuffer {
         c.tail = tail;
         for (int i = 0; i < fragmentCount; i++) {
             c.addFragment(fragArrays[i], fragOffsets[i], fragLengths[i]);
+            if (fragArrays[i] == trailerArea) {
+                // The clone now reads our trailer area: never write it again (next packet, or the pool's
+                // next acquirer); a fresh one is allocated on next need.
+                trailerArea = null;
+            }
         }
         c.securityAssociation = securityAssociation;
         c.sequenceNumber = sequenceNumber;

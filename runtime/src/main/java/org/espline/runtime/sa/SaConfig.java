@@ -183,6 +183,7 @@ public final class SaConfig {
 
         public SaConfig build() {
             Objects.requireNonNull(destination, "destination address is required");
+            Objects.requireNonNull(mode, "mode (tunnel or transport) is required");
             if (source == null) {
                 throw new IllegalArgumentException("source address is required");
             }

@@ -2,6 +2,7 @@ package org.espline.runtime.sa;
 
 import java.net.Inet4Address;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
 
 import org.espline.runtime.crypto.EspTransform;
@@ -33,6 +34,8 @@ public final class SecurityAssociation {
     private final XfrmStats stats = new XfrmStats();
     private final ThreadLocal<EspTransform> transforms;
     private volatile State state = State.VALID;
+    private static final AtomicReferenceFieldUpdater<SecurityAssociation, State> STATE =
+            AtomicReferenceFieldUpdater.newUpdater(SecurityAssociation.class, State.class, "state");
     private volatile Consumer<SecurityAssociation> softExpireListener;
 
     public SecurityAssociation(SaConfig config) {
@@ -143,11 +146,12 @@ public final class SecurityAssociation {
         return true;
     }
 
-    private synchronized void raiseSoftExpire() {
-        if (state != State.VALID) {
+    private void raiseSoftExpire() {
+        // CAS, not check-then-set: an expire() (SA deleted, hard limit) landing between a check and a
+        // plain write would be overwritten and the dead SA would pass isExpired() again.
+        if (!STATE.compareAndSet(this, State.VALID, State.SOFT_EXPIRED)) {
             return;
         }
-        state = State.SOFT_EXPIRED;
         stats.increment(org.espline.runtime.stats.XfrmCounter.EsplineSoftExpire);
         Consumer<SecurityAssociation> l = softExpireListener;
         if (l != null) {
