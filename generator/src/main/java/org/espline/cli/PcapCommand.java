@@ -182,41 +182,28 @@ final class PcapCommand {
     record RunTotals(long records, long written) {
     }
 
-    private RunTotals encrypt(Path in, Path outFile, SecurityAssociation sa, XfrmStats stats)
-            throws IOException {
-        EspOutput esp = new EspOutput(stats);
-        BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
-        long records = 0;
-        long written = 0;
-        try (PcapReader reader = new PcapReader(in); PcapWriter writer = new PcapWriter(outFile)) {
-            PcapRecord r = new PcapRecord();
-            while (reader.next(r)) {
-                records++;
-                if (!r.isIp()) {
-                    stats.increment(XfrmCounter.EsplineSkippedNotEsp);
-                    continue;
-                }
-                if (r.ipLength() > MAX_PACKET) {
-                    stats.increment(XfrmCounter.XfrmOutError);
-                    continue;
-                }
-                PacketBuffer buf = load(pool, r);
-                try {
-                    if (esp.encapsulate(buf, sa) == XfrmCounter.EsplineOutDelivered) {
-                        write(writer, buf, r);
-                        written++;
-                    }
-                } finally {
-                    buf.release();
-                }
-            }
-        }
-        return new RunTotals(records, written);
+    /** One ESP direction applied to a packet: returns the outcome, already counted. */
+    @FunctionalInterface
+    private interface EspStep {
+        XfrmCounter apply(PacketBuffer packet);
     }
 
-    private RunTotals decrypt(Path in, Path outFile, SaDatabase sad, XfrmStats stats)
-            throws IOException {
+    private RunTotals encrypt(Path in, Path outFile, SecurityAssociation sa, XfrmStats stats) throws IOException {
+        EspOutput esp = new EspOutput(stats);
+        return transform(in, outFile, stats, b -> esp.encapsulate(b, sa), XfrmCounter.EsplineOutDelivered, XfrmCounter.XfrmOutError);
+    }
+
+    private RunTotals decrypt(Path in, Path outFile, SaDatabase sad, XfrmStats stats) throws IOException {
         EspInput esp = new EspInput(sad, stats);
+        return transform(in, outFile, stats, esp::decapsulate, XfrmCounter.EsplineInDelivered, XfrmCounter.XfrmInHdrError);
+    }
+
+    /**
+     * Streams every record of {@code in} through {@code step} and writes the delivered packets. Non-IP
+     * records are skipped and counted; an IP packet too big for a buffer is counted as {@code oversize}.
+     */
+    private static RunTotals transform(Path in, Path outFile, XfrmStats stats, EspStep step, XfrmCounter delivered,
+                                       XfrmCounter oversize) throws IOException {
         BufferPool pool = new BufferPool(1, HEADROOM, MAX_PACKET, TAILROOM, 1);
         long records = 0;
         long written = 0;
@@ -229,12 +216,12 @@ final class PcapCommand {
                     continue;
                 }
                 if (r.ipLength() > MAX_PACKET) {
-                    stats.increment(XfrmCounter.XfrmInHdrError);
+                    stats.increment(oversize);
                     continue;
                 }
                 PacketBuffer buf = load(pool, r);
                 try {
-                    if (esp.decapsulate(buf) == XfrmCounter.EsplineInDelivered) {
+                    if (step.apply(buf) == delivered) {
                         write(writer, buf, r);
                         written++;
                     }

@@ -10,6 +10,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EncryptionAlgorithm;
+import org.espline.runtime.crypto.EspTransform;
+import org.espline.runtime.crypto.EspTransforms;
 import org.espline.runtime.crypto.KeyMaterial;
 import org.espline.runtime.esp.EspInput;
 import org.espline.runtime.esp.EspOutput;
@@ -57,6 +59,9 @@ public class EspGcmBenchmark {
     @Param({"64", "512", "1400", "8192"})
     public int size;
 
+    /** Offset of the payload in the baseline's buffer: after an 8-byte AAD and an 8-byte IV, as in ESP. */
+    private static final int PAYLOAD_AT = 16;
+
     private static final byte[] KEY_AND_SALT = {
         0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, (byte) 0xca, (byte) 0xfe, (byte) 0xba, (byte) 0xbe};
 
@@ -69,11 +74,20 @@ public class EspGcmBenchmark {
     private byte[] innerPacket;
     private byte[] espPacket;
 
+    // --- the transform alone ---
+    private static final int SEAL_ESP_AT = 20;
+    private static final int OUTER_IPV4 = 20;
+    private byte[] sealPacket;
+    private int sealPayloadLength;
+    private long transformSeq = 1L << 20;
+    private EspTransform rxTransform;
+    private byte[] openPacket;
+    private int openPayloadLength;
+
     // --- JCA baseline ---
     private Cipher jca;
     private SecretKeySpec jcaKey;
     private byte[] jcaNonce;
-    private byte[] jcaAad;
     private byte[] jcaSealBuf;
     private byte[] jcaCiphertext;
     private byte[] jcaOpenBuf;
@@ -83,7 +97,7 @@ public class EspGcmBenchmark {
     public void setUp() throws Exception {
         SaConfig cfg = SaConfig.builder()
                 .source(InetAddress.getByName("192.0.2.1")).destination(InetAddress.getByName("198.51.100.2"))
-                .spi(0x1001).mode(SaMode.TUNNEL).esn(true)
+                .spi(0x1001).mode(SaMode.TUNNEL)
                 .encryption(EncryptionAlgorithm.AES_GCM, KeyMaterial.of(KEY_AND_SALT)).icvLength(16)
                 .replayWindow(0)
                 .build();
@@ -116,18 +130,29 @@ public class EspGcmBenchmark {
             throw new IllegalStateException("setup: ESP input failed");
         }
 
+        // Seal: inner packet + 2..5 bytes of trailer, as ESP output lays it out.
+        sealPayloadLength = (size + 2 + 3) & ~3;
+        sealPacket = new byte[SEAL_ESP_AT + 16 + sealPayloadLength + 16];
+        System.arraycopy(innerPacket, 0, sealPacket, SEAL_ESP_AT + 16, size);
+        rxTransform = EspTransforms.create(cfg);
+        openPacket = espPacket.clone();
+        openPayloadLength = espPacket.length - OUTER_IPV4 - 8 - 8 - 16;
+        if (!rxTransform.open(openPacket, OUTER_IPV4, openPayloadLength, 1)) {
+            throw new IllegalStateException("setup: transform open failed");
+        }
+
         jca = Cipher.getInstance("AES/GCM/NoPadding");
         jcaKey = new SecretKeySpec(KEY_AND_SALT, 0, 16, "AES");
         jcaNonce = new byte[12];
-        jcaAad = new byte[8];
-        jcaSealBuf = new byte[size + 16];
-        System.arraycopy(innerPacket, 0, jcaSealBuf, 0, size);
+        // Same shape as the ESP packet: AAD (SPI, seq) at 0, IV at 8, payload at 16, tag after it.
+        jcaSealBuf = new byte[PAYLOAD_AT + size + 16];
+        System.arraycopy(innerPacket, 0, jcaSealBuf, PAYLOAD_AT, size);
         jcaNonce[11] = 1;
         jca.init(Cipher.ENCRYPT_MODE, jcaKey, new GCMParameterSpec(128, jcaNonce));
-        jca.updateAAD(jcaAad);
-        jcaCiphertext = new byte[size + 16];
-        jca.doFinal(innerPacket, 0, size, jcaCiphertext, 0);
-        jcaOpenBuf = new byte[size + 16];
+        jcaCiphertext = new byte[PAYLOAD_AT + size + 16];
+        jca.updateAAD(jcaCiphertext, 0, 8);
+        jca.doFinal(innerPacket, 0, size, jcaCiphertext, PAYLOAD_AT);
+        jcaOpenBuf = new byte[PAYLOAD_AT + size + 16];
         jcaCounter = 1;
     }
 
@@ -163,8 +188,25 @@ public class EspGcmBenchmark {
             jcaNonce[4 + i] = (byte) (n >>> (56 - 8 * i));
         }
         jca.init(Cipher.ENCRYPT_MODE, jcaKey, new GCMParameterSpec(128, jcaNonce));
-        jca.updateAAD(jcaAad, 0, 8);
-        return jca.doFinal(jcaSealBuf, 0, size, jcaSealBuf, 0);
+        jca.updateAAD(jcaSealBuf, 0, 8);
+        return jca.doFinal(jcaSealBuf, PAYLOAD_AT, size, jcaSealBuf, PAYLOAD_AT);
+    }
+
+    /**
+     * The transform alone on the packet ESP output builds (seal in place, IV = sequence number): the
+     * difference to {@link #espOutput} in B/op is what Espline's own layers allocate.
+     */
+    @Benchmark
+    public int transformSeal() {
+        txSa.transform().seal(sealPacket, SEAL_ESP_AT, sealPayloadLength, ++transformSeq);
+        return sealPacket[SEAL_ESP_AT + 8 + 8];
+    }
+
+    /** The transform alone opening the ESP packet of {@link #espInput}, after restoring it. */
+    @Benchmark
+    public boolean transformOpen() {
+        System.arraycopy(espPacket, 0, openPacket, 0, espPacket.length);
+        return rxTransform.open(openPacket, OUTER_IPV4, openPayloadLength, 1);
     }
 
     /** ESP input: restore the ESP packet (opening consumes it), then the whole input path. */
@@ -178,14 +220,14 @@ public class EspGcmBenchmark {
     /** Baseline: restore the ciphertext, then one open of {@code size} bytes + tag in place. */
     @Benchmark
     public int jcaOpen() throws Exception {
-        System.arraycopy(jcaCiphertext, 0, jcaOpenBuf, 0, size + 16);
+        System.arraycopy(jcaCiphertext, 0, jcaOpenBuf, 0, PAYLOAD_AT + size + 16);
         jcaNonce[4] = 0;
         for (int i = 5; i < 11; i++) {
             jcaNonce[i] = 0;
         }
         jcaNonce[11] = 1;
         jca.init(Cipher.DECRYPT_MODE, jcaKey, new GCMParameterSpec(128, jcaNonce));
-        jca.updateAAD(jcaAad, 0, 8);
-        return jca.doFinal(jcaOpenBuf, 0, size + 16, jcaOpenBuf, 0);
+        jca.updateAAD(jcaOpenBuf, 0, 8);
+        return jca.doFinal(jcaOpenBuf, PAYLOAD_AT, size + 16, jcaOpenBuf, PAYLOAD_AT);
     }
 }

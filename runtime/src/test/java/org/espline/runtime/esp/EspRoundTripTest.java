@@ -243,6 +243,40 @@ class EspRoundTripTest {
     }
 
     @Test
+    void ipv6TransportModeKeepsHopByHopInFrontAndProtectsDestinationOptions() {
+        // IPv6 | Hop-by-Hop (8) | Destination Options (8) | UDP: ESP goes after Hop-by-Hop (RFC 4303 §3.1.1).
+        byte[] udp = udp6(40, 11);
+        byte[] p = new byte[udp.length + 16];
+        System.arraycopy(udp, 0, p, 0, 40);
+        p[6] = 0; // next header: Hop-by-Hop
+        p[40] = 60; // HBH -> Destination Options
+        p[41] = 0;
+        p[42] = 1; // PadN option filling the header
+        p[43] = 4;
+        p[48] = 17; // DstOpts -> UDP
+        p[49] = 0;
+        p[50] = 1;
+        p[51] = 4;
+        System.arraycopy(udp, 40, p, 56, udp.length - 40);
+        p[4] = (byte) ((p.length - 40) >>> 8);
+        p[5] = (byte) (p.length - 40);
+
+        SaConfig cfg = gcm(true, SaMode.TRANSPORT).build();
+        PacketBuffer b = PacketBuffer.copyOf(p, 0, p.length, 128, 64, 1, new BufferStats());
+        assertEquals(XfrmCounter.EsplineOutDelivered, new EspOutput(new XfrmStats()).encapsulate(b, new SecurityAssociation(cfg)));
+        byte[] w = b.toByteArray();
+        assertEquals(0, w[6], "fixed header still names Hop-by-Hop");
+        assertEquals(50, w[40], "Hop-by-Hop now names ESP");
+        assertEquals(cfg.spi(), ((w[48] & 0xFF) << 24) | ((w[49] & 0xFF) << 16) | ((w[50] & 0xFF) << 8) | (w[51] & 0xFF),
+                "ESP header right after the 8-byte Hop-by-Hop header");
+
+        SaDatabase sad = new SaDatabase();
+        sad.put(new SecurityAssociation(cfg));
+        assertEquals(XfrmCounter.EsplineInDelivered, new EspInput(sad, new XfrmStats()).decapsulate(b));
+        assertArrayEquals(p, b.toByteArray());
+    }
+
+    @Test
     void tfcPaddingIsAddedAndRemovedInTunnelMode() {
         SaConfig cfg = gcm(false, SaMode.TUNNEL).tfcPadTo(1000).build();
         byte[] plain = udp4(10, 3);
