@@ -53,6 +53,8 @@ final class PcapCommand {
 
     /** A usage or input problem: printed as one line, exit status 2. */
     static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
         UsageException(String message) {
             super(message);
         }

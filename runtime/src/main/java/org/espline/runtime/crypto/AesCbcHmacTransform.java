@@ -99,12 +99,7 @@ final class AesCbcHmacTransform extends EspTransform {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CBC seal failed", e);
         }
-        int macLength = HEADER_LENGTH + IV_LENGTH + payloadLength;
-        if (tail == null) {
-            hmac.sign(packet, espOffset, macLength, null, 0, 0, seq, packet, payloadOffset + payloadLength);
-        } else {
-            hmac.sign(packet, espOffset, macLength, tail, tailOffset, tailLength, seq, tail, tailOffset + tailLength);
-        }
+        hmac.signBeforeIcv(packet, espOffset, HEADER_LENGTH + IV_LENGTH + payloadLength, tail, tailOffset, tailLength, seq);
     }
 
     /**

@@ -1,15 +1,11 @@
 package org.espline.runtime.crypto;
 
 import static org.espline.runtime.crypto.EspLayout.AEAD_IV_LENGTH;
-import static org.espline.runtime.crypto.EspLayout.ESN_AAD_LENGTH;
-import static org.espline.runtime.crypto.EspLayout.HEADER_LENGTH;
 
 import java.security.GeneralSecurityException;
+import java.security.spec.AlgorithmParameterSpec;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 import org.espline.runtime.sa.SaConfig;
 
@@ -24,110 +20,40 @@ import org.espline.runtime.sa.SaConfig;
  *
  * <p>Not safe for use from multiple threads.
  */
-final class AesGmacTransform extends EspTransform {
-    private static final int SALT_LENGTH = 4;
-    private static final int ICV_LENGTH = 16;
-    private static final int BLOCK_SIZE = 4;
-
-    private final Cipher cipher;
-    private final SecretKeySpec key;
-    private final boolean esn;
-    private final byte[] nonce = new byte[SALT_LENGTH + AEAD_IV_LENGTH];
-    private final byte[] aad = new byte[ESN_AAD_LENGTH];
-    private boolean sealedAny;
-    private long lastSealedSeq;
+final class AesGmacTransform extends JcaAeadTransform {
+    /** Nothing is encrypted, so nothing goes through {@link SplitCipher}. */
+    private static final int NO_ENCRYPTION = 0;
 
     AesGmacTransform(SaConfig sa) {
-        if (sa.icvLength() != ICV_LENGTH) {
-            throw new IllegalArgumentException("AES-GMAC: ICV length " + sa.icvLength() + " bytes is invalid (expected 16)");
-        }
-        this.esn = sa.esn();
-        this.key = SaKeys.cipherKey(sa, "AES");
-        SaKeys.copySalt(sa, nonce);
-        try {
-            this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(ICV_LENGTH * 8, nonce));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(sa.name() + ": AES-GMAC unavailable for this key ("
-                    + sa.encryptionKey() + ")", e);
-        }
+        super("AES-GMAC", sa, "AES/GCM/NoPadding", "AES", NO_ENCRYPTION, 16);
     }
 
     @Override
-    public int ivLength() {
-        return AEAD_IV_LENGTH;
+    AlgorithmParameterSpec parameters(byte[] nonce) {
+        return new GCMParameterSpec(icvLength * 8, nonce);
     }
 
     @Override
-    public int icvLength() {
-        return ICV_LENGTH;
+    void sealPayload(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq)
+            throws GeneralSecurityException {
+        // AAD of the linear part: header, IV and the payload bytes held in packet; then the tail's.
+        addAad(packet, espOffset, seq, AEAD_IV_LENGTH + payloadLength);
+        byte[] icv = packet;
+        int icvOffset = espOffset + PAYLOAD_OFFSET + payloadLength;
+        if (tail != null) {
+            cipher.updateAAD(tail, tailOffset, tailLength);
+            icv = tail;
+            icvOffset = tailOffset + tailLength;
+        }
+        // Empty plaintext: doFinal emits just the tag, straight into the ICV slot.
+        EspLayout.expectOutput(cipher.doFinal(icv, icvOffset, 0, icv, icvOffset), icvLength, name + " seal");
     }
 
     @Override
-    public int blockSize() {
-        return BLOCK_SIZE;
-    }
-
-    @Override
-    public void seal(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
-        EspLayout.checkSeal(payloadLength, tail, tailLength, BLOCK_SIZE);
-        if (sealedAny && seq == lastSealedSeq) {
-            throw new IllegalStateException("sequence number " + seq + " sealed twice: AES-GMAC nonce reuse refused");
-        }
-        EspLayout.putLong(packet, espOffset + HEADER_LENGTH, seq);
-        sealKeepingIv(packet, espOffset, payloadLength, tail, tailOffset, tailLength, seq);
-        sealedAny = true;
-        lastSealedSeq = seq;
-    }
-
-    /** Seals with the IV already in the packet: what published test vectors, with their own IVs, need. */
-    void sealKeepingIv(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
-        int ivOffset = espOffset + HEADER_LENGTH;
-        System.arraycopy(packet, ivOffset, nonce, SALT_LENGTH, AEAD_IV_LENGTH);
-        try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(ICV_LENGTH * 8, nonce));
-            addAad(packet, espOffset, payloadLength, seq);
-            byte[] icv = packet;
-            int icvOffset = ivOffset + AEAD_IV_LENGTH + payloadLength;
-            if (tail != null) {
-                cipher.updateAAD(tail, tailOffset, tailLength);
-                icv = tail;
-                icvOffset = tailOffset + tailLength;
-            }
-            // Empty plaintext: doFinal emits just the tag, straight into the ICV slot.
-            EspLayout.expectOutput(cipher.doFinal(icv, icvOffset, 0, icv, icvOffset), ICV_LENGTH, "AES-GMAC seal");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GMAC seal failed", e);
-        }
-    }
-
-    @Override
-    public boolean open(byte[] packet, int espOffset, int payloadLength, long seq) {
-        int ivOffset = espOffset + HEADER_LENGTH;
-        int icvOffset = ivOffset + AEAD_IV_LENGTH + payloadLength;
-        System.arraycopy(packet, ivOffset, nonce, SALT_LENGTH, AEAD_IV_LENGTH);
-        try {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(ICV_LENGTH * 8, nonce));
-            addAad(packet, espOffset, payloadLength, seq);
-            cipher.doFinal(packet, icvOffset, ICV_LENGTH, packet, icvOffset);
-            return true;
-        } catch (AEADBadTagException e) {
-            return false;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GMAC open failed", e);
-        }
-    }
-
-    /** AAD of the linear part: header, IV and the payload bytes held in {@code packet}. */
-    private void addAad(byte[] packet, int espOffset, int payloadLength, long seq) {
-        int ivOffset = espOffset + HEADER_LENGTH;
-        if (esn) {
-            EspLayout.esnAad(aad, packet, espOffset, seq);
-            cipher.updateAAD(aad, 0, ESN_AAD_LENGTH);
-            cipher.updateAAD(packet, ivOffset, AEAD_IV_LENGTH + payloadLength);
-        } else {
-            cipher.updateAAD(packet, espOffset, HEADER_LENGTH + AEAD_IV_LENGTH + payloadLength);
-        }
+    void openPayload(byte[] packet, int espOffset, int payloadLength, long seq) throws GeneralSecurityException {
+        int icvOffset = espOffset + PAYLOAD_OFFSET + payloadLength;
+        addAad(packet, espOffset, seq, AEAD_IV_LENGTH + payloadLength);
+        cipher.doFinal(packet, icvOffset, icvLength, packet, icvOffset);
     }
 
     @Override

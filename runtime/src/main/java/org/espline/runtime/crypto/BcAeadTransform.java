@@ -1,9 +1,5 @@
 package org.espline.runtime.crypto;
 
-import static org.espline.runtime.crypto.EspLayout.AEAD_IV_LENGTH;
-import static org.espline.runtime.crypto.EspLayout.ESN_AAD_LENGTH;
-import static org.espline.runtime.crypto.EspLayout.HEADER_LENGTH;
-
 import java.util.Arrays;
 
 import org.bouncycastle.crypto.InvalidCipherTextException;
@@ -33,21 +29,9 @@ import org.espline.runtime.sa.SaConfig;
  * head and tail payload in a scratch array that grows to the largest packet seen and is then kept.
  * Not safe for use from multiple threads.
  */
-final class BcAeadTransform extends EspTransform {
-    private static final int BLOCK_SIZE = 4;
-
-    private final String name;
+final class BcAeadTransform extends AeadTransform {
     private final AEADCipher aead;
-    private final int saltLength;
-    private final int icvLength;
-    private final boolean esn;
-    private final byte[] nonce;
-    private final byte[] lastNonce;
-    private final byte[] detourNonce;
-    private final byte[] aad = new byte[ESN_AAD_LENGTH];
     private byte[] joined = new byte[256];
-    private boolean sealedAny;
-    private long lastSealedSeq;
 
     static BcAeadTransform aesCcm(SaConfig sa) {
         return new BcAeadTransform("AES-CCM", CCMBlockCipher.newInstance(AESEngine.newInstance()), sa);
@@ -58,65 +42,24 @@ final class BcAeadTransform extends EspTransform {
     }
 
     private BcAeadTransform(String name, AEADCipher aead, SaConfig sa) {
-        if (!sa.encryption().acceptsIcvLength(sa.icvLength())) {
-            throw new IllegalArgumentException(name + ": ICV length " + sa.icvLength() + " bytes is invalid");
-        }
-        this.name = name;
+        super(name, sa, 8, 12, 16);
         this.aead = aead;
-        this.saltLength = sa.encryption().saltLength();
-        this.icvLength = sa.icvLength();
-        this.esn = sa.esn();
-        this.nonce = new byte[saltLength + AEAD_IV_LENGTH];
-        this.lastNonce = new byte[nonce.length];
-        this.detourNonce = new byte[nonce.length];
         byte[] material = sa.encryptionKey().copy();
         try {
-            int keyLength = material.length - saltLength;
-            System.arraycopy(material, keyLength, nonce, 0, saltLength);
             // Decrypt mode: expands the key without recording an encryption nonce.
-            aead.init(false, new AEADParameters(new KeyParameter(material, 0, keyLength), icvLength * 8, nonce));
+            aead.init(false, new AEADParameters(new KeyParameter(material, 0, material.length - saltLength), icvLength * 8, nonce));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(sa.name() + ": " + name + " rejected the key (" + sa.encryptionKey() + ")", e);
         } finally {
             Arrays.fill(material, (byte) 0);
         }
-        System.arraycopy(nonce, 0, lastNonce, 0, nonce.length);
     }
 
     @Override
-    public int ivLength() {
-        return AEAD_IV_LENGTH;
-    }
-
-    @Override
-    public int icvLength() {
-        return icvLength;
-    }
-
-    @Override
-    public int blockSize() {
-        return BLOCK_SIZE;
-    }
-
-    @Override
-    public void seal(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
-        EspLayout.checkSeal(payloadLength, tail, tailLength, BLOCK_SIZE);
-        if (sealedAny && seq == lastSealedSeq) {
-            throw new IllegalStateException("sequence number " + seq + " sealed twice: " + name + " nonce reuse refused");
-        }
-        EspLayout.putLong(packet, espOffset + HEADER_LENGTH, seq);
-        sealKeepingIv(packet, espOffset, payloadLength, tail, tailOffset, tailLength, seq);
-        sealedAny = true;
-        lastSealedSeq = seq;
-    }
-
-    /** Seals with the IV already in the packet: what published test vectors, with their own IVs, need. */
-    void sealKeepingIv(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
-        int ivOffset = espOffset + HEADER_LENGTH;
-        int payloadOffset = ivOffset + AEAD_IV_LENGTH;
-        System.arraycopy(packet, ivOffset, nonce, saltLength, AEAD_IV_LENGTH);
+    void sealWithNonce(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
+        int payloadOffset = espOffset + PAYLOAD_OFFSET;
         init(true);
-        addAad(packet, espOffset, seq);
+        addAad(packet, espOffset, seq, 0);
         try {
             if (tail == null) {
                 int n = aead.processBytes(packet, payloadOffset, payloadLength, packet, payloadOffset);
@@ -141,12 +84,10 @@ final class BcAeadTransform extends EspTransform {
     }
 
     @Override
-    public boolean open(byte[] packet, int espOffset, int payloadLength, long seq) {
-        int ivOffset = espOffset + HEADER_LENGTH;
-        int payloadOffset = ivOffset + AEAD_IV_LENGTH;
-        System.arraycopy(packet, ivOffset, nonce, saltLength, AEAD_IV_LENGTH);
+    boolean openWithNonce(byte[] packet, int espOffset, int payloadLength, long seq) {
+        int payloadOffset = espOffset + PAYLOAD_OFFSET;
         init(false);
-        addAad(packet, espOffset, seq);
+        addAad(packet, espOffset, seq, 0);
         try {
             int n = aead.processBytes(packet, payloadOffset, payloadLength + icvLength, packet, payloadOffset);
             aead.doFinal(packet, payloadOffset + n);
@@ -163,22 +104,16 @@ final class BcAeadTransform extends EspTransform {
      * here, seal refuses them.
      */
     private void init(boolean forEncryption) {
-        if (forEncryption && Arrays.equals(nonce, lastNonce)) {
-            System.arraycopy(nonce, 0, detourNonce, 0, nonce.length);
-            detourNonce[nonce.length - 1] ^= 1;
+        if (forEncryption && repeatsLastNonce()) {
             aead.init(false, new AEADParameters(null, icvLength * 8, detourNonce));
         }
         aead.init(forEncryption, new AEADParameters(null, icvLength * 8, nonce));
-        System.arraycopy(nonce, 0, lastNonce, 0, nonce.length);
+        rememberNonce();
     }
 
-    private void addAad(byte[] packet, int espOffset, long seq) {
-        if (esn) {
-            EspLayout.esnAad(aad, packet, espOffset, seq);
-            aead.processAADBytes(aad, 0, ESN_AAD_LENGTH);
-        } else {
-            aead.processAADBytes(packet, espOffset, HEADER_LENGTH);
-        }
+    @Override
+    void updateAad(byte[] bytes, int offset, int length) {
+        aead.processAADBytes(bytes, offset, length);
     }
 
     @Override

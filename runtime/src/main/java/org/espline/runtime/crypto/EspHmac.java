@@ -66,6 +66,19 @@ final class EspHmac {
         System.arraycopy(digest, 0, icv, icvOffset, icvLength);
     }
 
+    /**
+     * Signs an ESP packet whose ICV follows what it covers: {@code packet[espOffset, +length)}, then, in
+     * the segmented form, {@code tail[tailOffset, +tailLength)}. The ICV goes right after the last byte
+     * covered: in {@code packet}, or in {@code tail} whenever there is one.
+     */
+    void signBeforeIcv(byte[] packet, int espOffset, int length, byte[] tail, int tailOffset, int tailLength, long seq) {
+        if (tail == null) {
+            sign(packet, espOffset, length, null, 0, 0, seq, packet, espOffset + length);
+        } else {
+            sign(packet, espOffset, length, tail, tailOffset, tailLength, seq, tail, tailOffset + tailLength);
+        }
+    }
+
     /** Whether the ICV at {@code packet[icvOffset]} matches {@code packet[from, from+length)}, compared in constant time. */
     boolean verify(byte[] packet, int from, int length, long seq, int icvOffset) {
         mac.update(packet, from, length);

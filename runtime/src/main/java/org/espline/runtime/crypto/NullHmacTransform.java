@@ -38,13 +38,7 @@ final class NullHmacTransform extends EspTransform {
     @Override
     public void seal(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
         EspLayout.checkSeal(payloadLength, tail, tailLength, BLOCK_SIZE);
-        if (tail == null) {
-            hmac.sign(packet, espOffset, HEADER_LENGTH + payloadLength, null, 0, 0, seq,
-                    packet, espOffset + HEADER_LENGTH + payloadLength);
-        } else {
-            hmac.sign(packet, espOffset, HEADER_LENGTH + payloadLength, tail, tailOffset, tailLength, seq,
-                    tail, tailOffset + tailLength);
-        }
+        hmac.signBeforeIcv(packet, espOffset, HEADER_LENGTH + payloadLength, tail, tailOffset, tailLength, seq);
     }
 
     @Override
