@@ -1,0 +1,32 @@
+package org.espline.dsl;
+
+import com.google.inject.Binder;
+import com.google.inject.name.Names;
+import org.eclipse.xtext.scoping.IGlobalScopeProvider;
+import org.eclipse.xtext.scoping.IScopeProvider;
+import org.eclipse.xtext.scoping.impl.AbstractDeclarativeScopeProvider;
+import org.eclipse.xtext.scoping.impl.ImportUriGlobalScopeProvider;
+import org.eclipse.xtext.scoping.impl.SimpleLocalScopeProvider;
+
+/**
+ * Guice bindings of the Espline language that differ from the generated defaults.
+ *
+ * <p>Names are simple (see {@code SimpleNamesFragment2} in GenerateEspline.mwe2) and a model sees the elements of its
+ * own file plus those of the files it names with {@code import "other.espl"}, resolved relative to the importing file,
+ * not everything on a class path or in a workspace.
+ */
+public class EsplineRuntimeModule extends AbstractEsplineRuntimeModule {
+
+    @Override
+    public Class<? extends IGlobalScopeProvider> bindIGlobalScopeProvider() {
+        return ImportUriGlobalScopeProvider.class;
+    }
+
+    /** Names carry no namespace, so the local scope needs no import-namespace handling. */
+    @Override
+    public void configureIScopeProviderDelegate(Binder binder) {
+        binder.bind(IScopeProvider.class)
+                .annotatedWith(Names.named(AbstractDeclarativeScopeProvider.NAMED_DELEGATE))
+                .to(SimpleLocalScopeProvider.class);
+    }
+}
