@@ -19,6 +19,8 @@ public final class EsplineIssueCodes {
     public static final String ALGORITHM_DISCOURAGED = PREFIX + "algorithm.discouraged";
     /** SPI 0..255 (RFC 4303 §2.1). Data: the SPI as written. */
     public static final String SPI_RESERVED = PREFIX + "spi.reserved";
+    /** An SPI above 0xffffffff. */
+    public static final String SPI_RANGE = PREFIX + "spi.range";
     /** An SA without {@code spi}. */
     public static final String SPI_MISSING = PREFIX + "spi.missing";
     /** Two SAs with the same SPI, destination and direction. */
@@ -41,8 +43,10 @@ public final class EsplineIssueCodes {
     public static final String PROTECT_INBOUND_SA = PREFIX + "protect.inbound.sa";
     /** replay-window outside 0..ReplayLimits.MAX_WINDOW. */
     public static final String REPLAY_WINDOW_RANGE = PREFIX + "replay.window.range";
-    /** A packet lifetime above 2^32 - 1 on an SA without ESN. */
+    /** A packet lifetime above 2^32 - 1 on an SA without ESN. Fixed by adding esn. */
     public static final String LIFETIME_NEEDS_ESN = PREFIX + "lifetime.needs.esn";
+    /** replay-seq or replay-oseq above 2^32 - 1 on an SA without ESN. Fixed by adding esn. */
+    public static final String SEQUENCE_NEEDS_ESN = PREFIX + "sequence.needs.esn";
     /** A literal hex key (warning). Data: a suggested environment variable name. */
     public static final String LITERAL_KEY = PREFIX + "key.literal";
     /** An imported file that does not exist. */

@@ -16,6 +16,7 @@ import org.eclipse.xtext.EcoreUtil2;
 import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.validation.Check;
+import org.eclipse.xtext.validation.CheckType;
 import org.espline.dsl.espline.AeadAlgorithm;
 import org.espline.dsl.espline.AeadName;
 import org.espline.dsl.espline.Algorithm;
@@ -51,6 +52,9 @@ import org.espline.runtime.sa.ReplayLimits;
  * the feature at fault with a message that states what was expected and what was found. Issue codes are in
  * {@link EsplineIssueCodes}. Names are unique per file already ({@code NamesAreUniqueValidator}); unresolved
  * references are the linker's errors ("Couldn't resolve reference to SecurityAssociation 'x'.").
+ *
+ * <p>Checks that read imported files (SPI uniqueness, the SAs a pipeline may use) are {@link CheckType#NORMAL}: they
+ * run on save and in the builder, not on every keystroke.
  *
  * <p>Optional enums read as their first literal when absent (see the grammar), so a check that cares whether
  * {@code dir} or {@code auth} was written asks the node model ({@link #written}).
@@ -197,11 +201,21 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
     }
 
+    /** The SPI is a 32-bit field of the ESP header (RFC 4303 §2.1). */
+    @Check
+    public void checkSpiFits32Bits(SecurityAssociation sa) {
+        BigInteger spi = number(sa.getSpi());
+        if (spi != null && spi.bitLength() > 32) {
+            error("spi " + sa.getSpi() + " does not fit the 32-bit SPI field: expected 0x100 to 0xffffffff", sa,
+                    Literals.SECURITY_ASSOCIATION__SPI, EsplineIssueCodes.SPI_RANGE);
+        }
+    }
+
     /**
      * A receiver finds the SA by SPI and destination (RFC 4301 §4.1), so two SAs of one direction towards one
      * destination may not share an SPI; SAs of the imported files count. An SA without {@code dir} may be either.
      */
-    @Check
+    @Check(CheckType.NORMAL)
     public void checkSpiUnique(SecurityAssociation sa) {
         BigInteger spi = number(sa.getSpi());
         if (spi == null) {
@@ -249,6 +263,24 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
         checkPacketLimits(sa, sa.getLifetime().getSoft(), "soft");
         checkPacketLimits(sa, sa.getLifetime().getHard(), "hard");
+    }
+
+    /** Initial sequence numbers above 2^32 - 1 exist only with ESN (RFC 4303 §2.2.1), as SaConfig insists. */
+    @Check
+    public void checkSequenceNeedsEsn(SecurityAssociation sa) {
+        if (sa.isEsn()) {
+            return;
+        }
+        checkSequence(sa, sa.getInboundSequence(), "replay-seq", Literals.SECURITY_ASSOCIATION__INBOUND_SEQUENCE);
+        checkSequence(sa, sa.getOutboundSequence(), "replay-oseq", Literals.SECURITY_ASSOCIATION__OUTBOUND_SEQUENCE);
+    }
+
+    private void checkSequence(SecurityAssociation sa, String text, String keyword, EStructuralFeature feature) {
+        BigInteger value = number(text);
+        if (value != null && value.compareTo(MAX_SEQUENCE_WITHOUT_ESN) > 0) {
+            error(keyword + " " + text + " of SA '" + sa.getName() + "' needs esn: expected at most "
+                    + MAX_SEQUENCE_WITHOUT_ESN + " (2^32 - 1) without it", sa, feature, EsplineIssueCodes.SEQUENCE_NEEDS_ESN);
+        }
     }
 
     private void checkPacketLimits(SecurityAssociation sa, List<Limit> limits, String kind) {
@@ -451,7 +483,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
     // ------------------------------------------------------------------ buffers and pipelines
 
     /** Room before the packet for what ESP output puts in front of it (esp_output_head), for every SA it may use. */
-    @Check
+    @Check(CheckType.NORMAL)
     public void checkHeadroom(Pipeline pipeline) {
         Buffers buffers = encryptingBuffers(pipeline);
         if (buffers == null) {
@@ -473,7 +505,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
      * Room after the packet for the ESP trailer and ICV, unless a fragment slot is reserved for them (the rungs of
      * esp_output_head: tailroom, then a spare fragment, then a copy).
      */
-    @Check
+    @Check(CheckType.NORMAL)
     public void checkTailroom(Pipeline pipeline) {
         Buffers buffers = encryptingBuffers(pipeline);
         if (buffers == null || buffers.isReserveTrailerSlot() && buffers.getMaxFragments() >= 1) {
@@ -507,7 +539,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
     }
 
     /** A GSO segment with its inner IP and TCP headers and the ESP overhead fits the buffers' MTU (1500 when absent). */
-    @Check
+    @Check(CheckType.NORMAL)
     public void checkGsoFitsMtu(GsoStage gso) {
         Pipeline pipeline = EcoreUtil2.getContainerOfType(gso, Pipeline.class);
         if (pipeline == null || pipeline.getKind() != PipelineKind.TX || !encrypts(pipeline)) {

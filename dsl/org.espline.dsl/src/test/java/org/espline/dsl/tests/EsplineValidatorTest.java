@@ -75,12 +75,17 @@ class EsplineValidatorTest {
                 "aead", tooLong);
     }
 
+    /** Every AEAD: AES key from the name (or ChaCha20's 32) plus the salt of its RFC (CCM 3, the others 4). */
     @ParameterizedTest
     @EnumSource(AeadName.class)
     void everyAeadHasAKeyLength(AeadName name) throws Exception {
-        String text = sa("a", "aead " + name.getLiteral() + " key " + hex(1));
-        assertIssue(text, EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                issues(text, EsplineIssueCodes.KEY_LENGTH).get(0).getMessage(), "aead", hex(1));
+        String literal = name.getLiteral();
+        int key = literal.startsWith("chacha20") ? 32 : Integer.parseInt(literal.substring(3, 6)) / 8;
+        int salt = literal.contains("ccm") ? 3 : 4;
+        assertNoIssue(sa("a", "aead " + literal + " key " + hex(key + salt)), EsplineIssueCodes.KEY_LENGTH);
+        assertIssue(sa("a", "aead " + literal + " key " + hex(key)), EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
+                "aead " + literal + " takes a key of " + (key + salt) + " bytes (" + key + " + " + salt
+                        + " salt) but this one has " + key, "aead", hex(key));
     }
 
     @ParameterizedTest
@@ -182,6 +187,13 @@ class EsplineValidatorTest {
     }
 
     @Test
+    void spiAbove32Bits() throws Exception {
+        assertIssue(gcm("a", "spi 0x100000000"), EsplineIssueCodes.SPI_RANGE, Severity.ERROR,
+                "spi 0x100000000 does not fit the 32-bit SPI field: expected 0x100 to 0xffffffff", "spi", "0x100000000");
+        assertNoIssue(gcm("a", "spi 0xffffffff"), EsplineIssueCodes.SPI_RANGE);
+    }
+
+    @Test
     void missingSpi() throws Exception {
         assertIssue("sa a { " + TUNNEL + " aead aes128gcm16 key env K }", EsplineIssueCodes.SPI_MISSING, Severity.ERROR,
                 "sa 'a' has no spi: expected spi 0x100 to 0xffffffff", "sa", "a");
@@ -242,6 +254,18 @@ class EsplineValidatorTest {
         assertNoIssue(gcm("a", "spi 0x1001 esn lifetime hard 4294967296 packets"), EsplineIssueCodes.LIFETIME_NEEDS_ESN);
         assertNoIssue(gcm("a", "spi 0x1001 lifetime hard 4294967295 packets 9000000000 bytes"),
                 EsplineIssueCodes.LIFETIME_NEEDS_ESN);
+    }
+
+    @Test
+    void initialSequenceNumberAbove32BitsNeedsEsn() throws Exception {
+        assertIssue(gcm("a", "spi 0x1001 replay-oseq 4294967296"), EsplineIssueCodes.SEQUENCE_NEEDS_ESN, Severity.ERROR,
+                "replay-oseq 4294967296 of SA 'a' needs esn: expected at most 4294967295 (2^32 - 1) without it",
+                "replay-oseq", "4294967296");
+        assertIssue(gcm("a", "spi 0x1001 replay-seq 0x1ffffffff"), EsplineIssueCodes.SEQUENCE_NEEDS_ESN, Severity.ERROR,
+                "replay-seq 0x1ffffffff of SA 'a' needs esn: expected at most 4294967295 (2^32 - 1) without it",
+                "replay-seq", "0x1ffffffff");
+        assertNoIssue(gcm("a", "spi 0x1001 esn replay-oseq 4294967296"), EsplineIssueCodes.SEQUENCE_NEEDS_ESN);
+        assertNoIssue(gcm("a", "spi 0x1001 replay-oseq 4294967295"), EsplineIssueCodes.SEQUENCE_NEEDS_ESN);
     }
 
     // ------------------------------------------------------------------ offload

@@ -39,7 +39,7 @@ public class EsplineQuickfixProvider implements IQuickFixProvider {
 
     private static final Set<String> CODES = Set.of(EsplineIssueCodes.SPI_RESERVED, EsplineIssueCodes.HEADROOM_TOO_SMALL,
             EsplineIssueCodes.TAILROOM_TOO_SMALL, EsplineIssueCodes.GSO_EXCEEDS_MTU,
-            EsplineIssueCodes.LIFETIME_NEEDS_ESN, EsplineIssueCodes.LITERAL_KEY);
+            EsplineIssueCodes.LIFETIME_NEEDS_ESN, EsplineIssueCodes.SEQUENCE_NEEDS_ESN, EsplineIssueCodes.LITERAL_KEY);
 
     /** The first SPI outside RFC 4303's reserved range. */
     static final String FIRST_SPI = "0x100";
@@ -60,10 +60,12 @@ public class EsplineQuickfixProvider implements IQuickFixProvider {
         DiagnosticResolutionAcceptor acceptor = acceptors.get();
         EObject target = target(options, diagnostic);
         String value = data(diagnostic);
-        if (value.isEmpty() && !EsplineIssueCodes.LIFETIME_NEEDS_ESN.equals(diagnostic.getCode().getLeft())) {
+        String code = diagnostic.getCode().getLeft();
+        boolean addsEsn = EsplineIssueCodes.LIFETIME_NEEDS_ESN.equals(code) || EsplineIssueCodes.SEQUENCE_NEEDS_ESN.equals(code);
+        if (value.isEmpty() && !addsEsn) {
             return List.of(); // every other fix writes the value the validator computed
         }
-        switch (diagnostic.getCode().getLeft()) {
+        switch (code) {
             case EsplineIssueCodes.SPI_RESERVED:
                 acceptor.accept("Change spi " + value + " to the first non-reserved SPI " + FIRST_SPI,
                         replace(FIRST_SPI));
@@ -81,6 +83,7 @@ public class EsplineQuickfixProvider implements IQuickFixProvider {
                 acceptBuffersFix(acceptor, target, Literals.BUFFERS__TAILROOM, "tailroom", value);
                 break;
             case EsplineIssueCodes.LIFETIME_NEEDS_ESN:
+            case EsplineIssueCodes.SEQUENCE_NEEDS_ESN:
                 SecurityAssociation sa = EcoreUtil2.getContainerOfType(target, SecurityAssociation.class);
                 if (sa != null) {
                     acceptor.accept("Add esn to SA '" + sa.getName() + "'", (diag, object, document) -> addEsn(object, document));

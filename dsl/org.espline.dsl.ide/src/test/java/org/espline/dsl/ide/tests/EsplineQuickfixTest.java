@@ -104,6 +104,12 @@ class EsplineQuickfixTest extends AbstractLanguageServerTest {
     }
 
     @Test
+    void addEsnForALargeInitialSequenceNumber() {
+        String before = "sa a { spi 0x1001 replay-oseq 0x100000000 }\n";
+        Assertions.assertEquals("sa a { esn spi 0x1001 replay-oseq 0x100000000 }\n", fix(before, "Add esn to SA 'a'"));
+    }
+
+    @Test
     void literalKeyToEnvironmentVariable() {
         String before = """
                 sa a_to_b {
