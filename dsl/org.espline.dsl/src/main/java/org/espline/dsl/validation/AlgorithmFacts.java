@@ -79,11 +79,4 @@ final class AlgorithmFacts {
         }
         return hasIntegrity ? integrity(((CipherIntegrity) algorithm).getIntegrity()).defaultIcvLength() : 0;
     }
-
-    /** The name as written in the model. */
-    static String name(Algorithm algorithm) {
-        return algorithm instanceof AeadAlgorithm
-                ? ((AeadAlgorithm) algorithm).getName().getLiteral()
-                : ((CipherIntegrity) algorithm).getCipher().getLiteral();
-    }
 }

@@ -112,7 +112,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
 
     private void checkHexKeyLength(Key key, String algorithm, int expected, String parts, EObject owner,
             EStructuralFeature feature) {
-        if (!(key instanceof HexKey)) {
+        if (!(key instanceof HexKey) || ((HexKey) key).getHex() == null) {
             return; // env: and file: keys are read when the data plane starts
         }
         int digits = ((HexKey) key).getHex().length() - 2;

@@ -25,6 +25,7 @@ import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.resource.EObjectAtOffsetHelper;
 import org.eclipse.xtext.resource.XtextResource;
 import org.espline.dsl.espline.Buffers;
+import org.espline.dsl.espline.Element;
 import org.espline.dsl.espline.EsplinePackage.Literals;
 import org.espline.dsl.espline.Pipeline;
 import org.espline.dsl.espline.SecurityAssociation;
@@ -67,14 +68,16 @@ public class EsplineQuickfixProvider implements IQuickFixProvider {
         }
         switch (code) {
             case EsplineIssueCodes.SPI_RESERVED:
-                acceptor.accept("Change spi " + value + " to the first non-reserved SPI " + FIRST_SPI,
-                        replace(FIRST_SPI));
+                acceptor.accept("Change spi of SA '" + name(target, SecurityAssociation.class) + "' from " + value
+                        + " to " + FIRST_SPI + ", the first SPI not reserved", replace(FIRST_SPI));
                 break;
             case EsplineIssueCodes.GSO_EXCEEDS_MTU:
-                acceptor.accept("Set gso mss to " + value, replace(value));
+                acceptor.accept("Set gso mss of pipeline '" + name(target, Pipeline.class) + "' to " + value,
+                        replace(value));
                 break;
             case EsplineIssueCodes.LITERAL_KEY:
-                acceptor.accept("Replace the literal key with env:" + value, replace("env:" + value));
+                acceptor.accept("Replace the literal key of SA '" + name(target, SecurityAssociation.class)
+                        + "' with env:" + value, replace("env:" + value));
                 break;
             case EsplineIssueCodes.HEADROOM_TOO_SMALL:
                 acceptBuffersFix(acceptor, target, Literals.BUFFERS__HEADROOM, "headroom", value);
@@ -151,6 +154,12 @@ public class EsplineQuickfixProvider implements IQuickFixProvider {
         int newline = between.lastIndexOf('\n');
         String text = newline < 0 ? property + " " : property + "\n" + between.substring(newline + 1);
         return List.of(new TextEdit(range(document, next.getOffset(), next.getOffset()), text));
+    }
+
+    /** The name of the element of {@code type} that contains {@code object}, or "?" when there is none. */
+    private static String name(EObject object, Class<? extends Element> type) {
+        Element element = EcoreUtil2.getContainerOfType(object, type);
+        return element == null || element.getName() == null ? "?" : element.getName();
     }
 
     private static ITextModification replace(String text) {

@@ -36,7 +36,7 @@ class EsplineQuickfixTest extends AbstractLanguageServerTest {
                 }
                 """;
         Assertions.assertEquals(before.replace("0xff", "0x100"),
-                fix(before, "Change spi 0xff to the first non-reserved SPI 0x100"));
+                fix(before, "Change spi of SA 'a_to_b' from 0xff to 0x100, the first SPI not reserved"));
     }
 
     @Test
@@ -119,7 +119,7 @@ class EsplineQuickfixTest extends AbstractLanguageServerTest {
                 }
                 """;
         Assertions.assertEquals(before.replace("0x000102030405060708090a0b0c0d0e0f10111213", "env:A_TO_B_KEY"),
-                fix(before, "Replace the literal key with env:A_TO_B_KEY"));
+                fix(before, "Replace the literal key of SA 'a_to_b' with env:A_TO_B_KEY"));
     }
 
     @Test
@@ -129,7 +129,7 @@ class EsplineQuickfixTest extends AbstractLanguageServerTest {
                 buffers wan { headroom 128 tailroom 64 mtu 1500 }
                 pipeline egress tx { buffers wan from link lan gso mss 1400 encrypt to link wan }
                 """;
-        Assertions.assertEquals(before.replace("mss 1400", "mss 1395"), fix(before, "Set gso mss to 1395"));
+        Assertions.assertEquals(before.replace("mss 1400", "mss 1395"), fix(before, "Set gso mss of pipeline 'egress' to 1395"));
     }
 
     // ------------------------------------------------------------------ helpers
