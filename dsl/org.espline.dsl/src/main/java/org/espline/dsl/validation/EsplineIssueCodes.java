@@ -35,6 +35,10 @@ public final class EsplineIssueCodes {
     public static final String OFFLOAD_UNSUPPORTED = PREFIX + "offload.unsupported";
     /** Tunnel endpoints, or a policy's prefixes, of different IP versions. */
     public static final String IP_VERSION_MISMATCH = PREFIX + "ip.version.mismatch";
+    /** {@code encap udp} on an IPv6 tunnel (RFC 3948 is IPv4 only). */
+    public static final String ENCAP_NOT_IPV4 = PREFIX + "encap.not.ipv4";
+    /** tfc-pad above 65535. */
+    public static final String TFC_PADDING_RANGE = PREFIX + "tfc.padding.range";
     /** An address or prefix the terminals accept but that is no address (999.1.1.1, 1::2::3, /99). */
     public static final String ADDRESS_MALFORMED = PREFIX + "address.malformed";
     /** A policy that no packet reaches: an earlier one matches all its packets (warning). */

@@ -65,6 +65,8 @@ public class EsplineValidator extends AbstractEsplineValidator {
     static final BigInteger MAX_SEQUENCE_WITHOUT_ESN = BigInteger.ONE.shiftLeft(32).subtract(BigInteger.ONE);
     /** RFC 4303 §2.1: SPIs 1..255 are reserved by IANA, 0 for local use; the first one an SA may take. */
     static final int FIRST_SPI = 0x100;
+    /** The largest TFC padding target (SaConfig.Builder.tfcPadTo). */
+    static final int MAX_TFC_PADDING = 65535;
     /** The MTU of buffers without {@code mtu}. */
     static final int DEFAULT_MTU = 1500;
     static final int ESP_HEADER = 8;
@@ -255,6 +257,16 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
     }
 
+    /** TFC padding pads the payload up to at most an IP datagram: 0..65535, as SaConfig takes it. */
+    @Check
+    public void checkTfcPaddingRange(SecurityAssociation sa) {
+        BigInteger padding = number(sa.getTfcPadding());
+        if (padding != null && padding.compareTo(BigInteger.valueOf(MAX_TFC_PADDING)) > 0) {
+            error("tfc-pad " + sa.getTfcPadding() + " is out of range: expected 0 to " + MAX_TFC_PADDING, sa,
+                    Literals.SECURITY_ASSOCIATION__TFC_PADDING, EsplineIssueCodes.TFC_PADDING_RANGE);
+        }
+    }
+
     /** Without ESN the 32-bit sequence number may not cycle (RFC 4303 §3.3.3): a longer life needs {@code esn}. */
     @Check
     public void checkLifetimeNeedsEsn(SecurityAssociation sa) {
@@ -403,6 +415,21 @@ public class EsplineValidator extends AbstractEsplineValidator {
         if (src != null && dst != null && src.version() != dst.version()) {
             error(what + " src " + source + " is IPv" + src.version() + " but dst " + destination + " is IPv"
                     + dst.version() + ": expected one IP version", owner, feature, EsplineIssueCodes.IP_VERSION_MISMATCH);
+        }
+    }
+
+    /** ESP-in-UDP (RFC 3948) is defined for IPv4 only; the runtime's SaConfig refuses it over IPv6. */
+    @Check
+    public void checkUdpEncapsulationIsIpv4(SecurityAssociation sa) {
+        if (sa.getEncap() == null || !(sa.getMode() instanceof TunnelMode)) {
+            return;
+        }
+        TunnelMode tunnel = (TunnelMode) sa.getMode();
+        IpPrefix destination = prefixOrNull(tunnel.getDestination());
+        if (destination != null && destination.version() == 6) {
+            error("encap udp (RFC 3948) is defined for IPv4 only but the tunnel to " + tunnel.getDestination()
+                    + " is IPv6: expected IPv4 endpoints or no encap", sa, Literals.SECURITY_ASSOCIATION__ENCAP,
+                    EsplineIssueCodes.ENCAP_NOT_IPV4);
         }
     }
 

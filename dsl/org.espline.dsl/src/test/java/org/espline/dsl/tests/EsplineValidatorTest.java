@@ -243,6 +243,13 @@ class EsplineValidatorTest {
     }
 
     @Test
+    void tfcPaddingAboveAnIpDatagram() throws Exception {
+        assertIssue(gcm("a", "spi 0x1001 tfc-pad 65536"), EsplineIssueCodes.TFC_PADDING_RANGE, Severity.ERROR,
+                "tfc-pad 65536 is out of range: expected 0 to 65535", "tfc-pad", "65536");
+        assertNoIssue(gcm("a", "spi 0x1001 tfc-pad 65535"), EsplineIssueCodes.TFC_PADDING_RANGE);
+    }
+
+    @Test
     void packetLifetimeAbove32BitsNeedsEsn() throws Exception {
         assertIssue(gcm("a", "spi 0x1001 lifetime soft 1000 packets hard 4294967296 packets"),
                 EsplineIssueCodes.LIFETIME_NEEDS_ESN, Severity.ERROR,
@@ -363,6 +370,17 @@ class EsplineValidatorTest {
                 "dst", "2001:db8::/32");
         assertNoIssue("policy p { src 10.1.0.0/16 dst any discard }", EsplineIssueCodes.IP_VERSION_MISMATCH);
         assertNoIssue("policy p { src ::/0 dst 2001:db8::/32 discard }", EsplineIssueCodes.IP_VERSION_MISMATCH);
+    }
+
+    @Test
+    void udpEncapsulationOverIpv6() throws Exception {
+        assertIssue("sa a { spi 0x1001 mode tunnel src 2001:db8::1 dst 2001:db8::2 encap udp 4500 4500 "
+                + "aead aes128gcm16 key env K }", EsplineIssueCodes.ENCAP_NOT_IPV4, Severity.ERROR,
+                "encap udp (RFC 3948) is defined for IPv4 only but the tunnel to 2001:db8::2 is IPv6: expected IPv4 "
+                        + "endpoints or no encap", "sa a", "encap udp 4500 4500");
+        assertNoIssue(gcm("a", "spi 0x1001 encap udp 4500 4500"), EsplineIssueCodes.ENCAP_NOT_IPV4);
+        assertNoIssue("sa a { spi 0x1001 mode tunnel src 2001:db8::1 dst 2001:db8::2 aead aes128gcm16 key env K }",
+                EsplineIssueCodes.ENCAP_NOT_IPV4);
     }
 
     // ------------------------------------------------------------------ policies
