@@ -7,6 +7,8 @@ import org.eclipse.xtext.scoping.IScopeProvider;
 import org.eclipse.xtext.scoping.impl.AbstractDeclarativeScopeProvider;
 import org.eclipse.xtext.scoping.impl.ImportUriGlobalScopeProvider;
 import org.eclipse.xtext.scoping.impl.SimpleLocalScopeProvider;
+import org.eclipse.xtext.validation.ImportUriValidator;
+import org.espline.dsl.validation.EsplineImportUriValidator;
 
 /**
  * Guice bindings of the Espline language that differ from the generated defaults.
@@ -28,5 +30,10 @@ public class EsplineRuntimeModule extends AbstractEsplineRuntimeModule {
         binder.bind(IScopeProvider.class)
                 .annotatedWith(Names.named(AbstractDeclarativeScopeProvider.NAMED_DELEGATE))
                 .to(SimpleLocalScopeProvider.class);
+    }
+
+    /** A missing imported file is reported with its name. */
+    public Class<? extends ImportUriValidator> bindImportUriValidator() {
+        return EsplineImportUriValidator.class;
     }
 }

@@ -17,10 +17,12 @@ import org.eclipse.emf.common.util.URI;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.resource.Resource;
 import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.eclipse.xtext.diagnostics.Severity;
 import org.eclipse.xtext.resource.XtextResourceSet;
 import org.eclipse.xtext.testing.InjectWith;
 import org.eclipse.xtext.testing.extensions.InjectionExtension;
 import org.eclipse.xtext.testing.validation.ValidationTestHelper;
+import org.eclipse.xtext.validation.Issue;
 import org.espline.dsl.espline.AeadAlgorithm;
 import org.espline.dsl.espline.AeadName;
 import org.espline.dsl.espline.CipherIntegrity;
@@ -37,13 +39,15 @@ import org.espline.dsl.espline.ProtectAction;
 import org.espline.dsl.espline.SecurityAssociation;
 import org.espline.dsl.espline.TapStage;
 import org.espline.dsl.espline.TunnelMode;
+import org.espline.dsl.validation.EsplineIssueCodes;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Every model in {@code examples/models/} loads from its file, with its imports, without errors; and the site-to-site
+ * Every model in {@code examples/models/} loads from its file, with its imports, without errors or warnings other than
+ * for its literal keys; and the site-to-site
  * example shows what issue 3 asks of it. The folder comes from the {@code espline.models.dir} system property (set by
  * the Maven build), else from the working directory of a run in this module.
  */
@@ -64,7 +68,12 @@ class ExampleModelsTest {
         return models.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
             Resource resource = load(file);
             assertTrue(resource.getErrors().isEmpty(), () -> file + ": " + resource.getErrors());
-            validationHelper.assertNoErrors(resource);
+            // The examples spell their keys out (they are examples), so literal-key warnings are the only issues.
+            List<Issue> issues = validationHelper.validate(resource).stream()
+                    .filter(issue -> !(issue.getSeverity() == Severity.WARNING
+                            && EsplineIssueCodes.LITERAL_KEY.equals(issue.getCode())))
+                    .collect(Collectors.toList());
+            assertTrue(issues.isEmpty(), () -> file + ": " + issues);
         }));
     }
 
