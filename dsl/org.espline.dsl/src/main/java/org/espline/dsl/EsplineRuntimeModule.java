@@ -2,11 +2,13 @@ package org.espline.dsl;
 
 import com.google.inject.Binder;
 import com.google.inject.name.Names;
+import org.eclipse.xtext.formatting2.IFormatter2;
 import org.eclipse.xtext.scoping.IGlobalScopeProvider;
 import org.eclipse.xtext.scoping.IScopeProvider;
 import org.eclipse.xtext.scoping.impl.AbstractDeclarativeScopeProvider;
 import org.eclipse.xtext.scoping.impl.ImportUriGlobalScopeProvider;
 import org.eclipse.xtext.scoping.impl.SimpleLocalScopeProvider;
+import org.espline.dsl.formatting2.EsplineFormatter;
 
 /**
  * Guice bindings of the Espline language that differ from the generated defaults.
@@ -28,5 +30,10 @@ public class EsplineRuntimeModule extends AbstractEsplineRuntimeModule {
         binder.bind(IScopeProvider.class)
                 .annotatedWith(Names.named(AbstractDeclarativeScopeProvider.NAMED_DELEGATE))
                 .to(SimpleLocalScopeProvider.class);
+    }
+
+    /** The formatter behind the language server's formatting requests (and the Eclipse editor's). */
+    public Class<? extends IFormatter2> bindIFormatter2() {
+        return EsplineFormatter.class;
     }
 }
