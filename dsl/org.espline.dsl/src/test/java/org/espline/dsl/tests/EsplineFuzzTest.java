@@ -27,6 +27,13 @@ import org.eclipse.xtext.util.CancelIndicator;
 import org.eclipse.xtext.validation.CheckMode;
 import org.eclipse.xtext.validation.IResourceValidator;
 import org.eclipse.xtext.validation.Issue;
+import org.apache.log4j.AppenderSkeleton;
+import org.apache.log4j.Level;
+import org.apache.log4j.Logger;
+import org.apache.log4j.spi.LoggingEvent;
+import org.eclipse.xtext.validation.CompositeEValidator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -53,6 +60,40 @@ class EsplineFuzzTest {
 
     @Inject
     private IResourceValidator validator;
+
+    /**
+     * Xtext catches an exception thrown by a @Check method and only logs it, so the model silently
+     * loses that check: count such log events as failures.
+     */
+    private final List<String> validatorErrors = new ArrayList<>();
+    private final AppenderSkeleton validatorErrorLog = new AppenderSkeleton() {
+        @Override
+        protected void append(LoggingEvent event) {
+            if (event.getLevel().isGreaterOrEqual(Level.ERROR)) {
+                validatorErrors.add(event.getRenderedMessage() + (event.getThrowableInformation() != null
+                        ? ": " + event.getThrowableInformation().getThrowable() : ""));
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public boolean requiresLayout() {
+            return false;
+        }
+    };
+
+    @BeforeEach
+    void watchValidatorErrors() {
+        Logger.getLogger(CompositeEValidator.class).addAppender(validatorErrorLog);
+    }
+
+    @AfterEach
+    void stopWatching() {
+        Logger.getLogger(CompositeEValidator.class).removeAppender(validatorErrorLog);
+    }
 
     @Test
     void randomTokenSoupNeverThrows() {
@@ -116,6 +157,9 @@ class EsplineFuzzTest {
                 assertNotNull(issue.getLineNumber(), name + ": issue without a line: " + issue);
             }
             assertTrue(resource instanceof XtextResource);
+            if (!validatorErrors.isEmpty()) {
+                fail(name + ": a validator threw: " + validatorErrors.get(0) + " for input:\n" + text);
+            }
         } catch (IOException | RuntimeException | StackOverflowError e) {
             fail(name + ": " + e + " for input:\n" + text, e);
         }
