@@ -11,6 +11,10 @@ public final class Main {
             "commands:",
             "  demo                      encrypt and decrypt a bundled capture and print the counters",
             "  pcap encrypt|decrypt ...  run a pcap file through ESP output or input (espline pcap --help)",
+            "  validate FILE.espl...     check models: file:line:col: error|warning: message on stderr",
+            "  import xfrm FILE          print ip xfrm state/policy text as an .espl model",
+            "  export xfrm|wireshark M   print a model's SAs and policies as ip xfrm commands, or Wireshark's esp_sa",
+            "  lsp                       the .espl language server on stdin/stdout",
             "  help                      this text");
 
     private Main() {
@@ -23,7 +27,8 @@ public final class Main {
     /**
      * Runs one command; never throws for bad input or arguments.
      *
-     * @return 0 when the run completed (packet drops are reported, not fatal), 2 on unusable arguments or input
+     * @return 0 when the run completed (packet drops are reported, not fatal; model warnings only), 1 when a model
+     *         or ip xfrm input has errors (validate, import, export), 2 on unusable arguments or input
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> a = Arrays.asList(args);
@@ -41,6 +46,18 @@ public final class Main {
                 return new PcapCommand(out, err).run(rest);
             case "demo":
                 return new DemoCommand(out, err).run(rest);
+            case "validate":
+                return new ModelCommands(out, err).validate(rest);
+            case "import":
+                return new ModelCommands(out, err).importCommand(rest);
+            case "export":
+                return new ModelCommands(out, err).export(rest);
+            case "lsp":
+                if (!rest.isEmpty()) {
+                    err.println("usage: espline lsp   (speaks LSP on stdin/stdout)");
+                    return 2;
+                }
+                return LspCommand.run(System.in, System.out);
             case "help":
             case "--help":
             case "-h":

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.espline.dsl.runtime.ModelException;
+import org.espline.dsl.runtime.ModelSas;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.config.ConfigException;
@@ -28,13 +30,14 @@ import org.espline.runtime.stats.XfrmStats;
 
 /**
  * {@code espline pcap encrypt|decrypt}: runs every IP packet of a capture through ESP output or input
- * with SAs from an {@code ip xfrm state} file and writes the result as a raw-IP capture.
+ * with SAs from an {@code ip xfrm state} file or an {@code .espl} model and writes the result as a raw-IP capture.
  */
 final class PcapCommand {
     static final String USAGE = String.join("\n",
             "usage: espline pcap encrypt --sa FILE [--spi 0xNNNN] [--stats-json FILE] IN.pcap OUT.pcap",
             "       espline pcap decrypt --sa FILE [--stats-json FILE] IN.pcap OUT.pcap",
-            "  --sa FILE          SAs in 'ip xfrm state add ...' lines or the 'ip xfrm state' listing",
+            "  --sa FILE          SAs in 'ip xfrm state add ...' lines or the 'ip xfrm state' listing,",
+            "                     or an Espline model (a file named *.espl, with the files it imports)",
             "  --spi 0xNNNN       the SA to encrypt with (needed when FILE has several)",
             "  --stats-json FILE  write the counters (Linux xfrm_stat names) as a JSON object");
 
@@ -69,6 +72,9 @@ final class PcapCommand {
         } catch (ConfigException e) {
             err.println(e.getMessage());
             return 2;
+        } catch (ModelException e) {
+            err.println(e.getMessage());
+            return 2;
         } catch (PcapFormatException e) {
             err.println("espline: " + e.getMessage());
             return 2;
@@ -81,7 +87,7 @@ final class PcapCommand {
         }
     }
 
-    private int run0(List<String> args) throws UsageException, IOException, ConfigException {
+    private int run0(List<String> args) throws UsageException, IOException, ConfigException, ModelException {
         if (args.isEmpty() || !(args.get(0).equals("encrypt") || args.get(0).equals("decrypt"))) {
             throw new UsageException("expected 'pcap encrypt' or 'pcap decrypt'\n" + USAGE);
         }
@@ -157,7 +163,17 @@ final class PcapCommand {
         }
     }
 
-    private static List<SaConfig> readSas(Path file) throws IOException, ConfigException, UsageException {
+    private static List<SaConfig> readSas(Path file) throws IOException, ConfigException, UsageException, ModelException {
+        if (file.getFileName() != null && file.getFileName().toString().endsWith(".espl")) {
+            if (!Files.isRegularFile(file)) {
+                throw new NoSuchFileException(file.toString());
+            }
+            List<SaConfig> sas = new ModelSas().sas(file);
+            if (sas.isEmpty()) {
+                throw new UsageException(file + ": no sa in the model or the files it imports");
+            }
+            return sas;
+        }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         List<SaConfig> sas = new XfrmStateParser().parse(text, file.toString());
         if (sas.isEmpty()) {

@@ -2,12 +2,14 @@ package org.espline.dsl;
 
 import com.google.inject.Binder;
 import com.google.inject.name.Names;
+import org.eclipse.xtext.formatting2.IFormatter2;
 import org.eclipse.xtext.scoping.IGlobalScopeProvider;
 import org.eclipse.xtext.scoping.IScopeProvider;
 import org.eclipse.xtext.scoping.impl.AbstractDeclarativeScopeProvider;
 import org.eclipse.xtext.scoping.impl.ImportUriGlobalScopeProvider;
 import org.eclipse.xtext.scoping.impl.SimpleLocalScopeProvider;
 import org.eclipse.xtext.validation.ImportUriValidator;
+import org.espline.dsl.formatting2.EsplineFormatter;
 import org.espline.dsl.validation.EsplineImportUriValidator;
 
 /**
@@ -35,5 +37,10 @@ public class EsplineRuntimeModule extends AbstractEsplineRuntimeModule {
     /** A missing imported file is reported with its name. */
     public Class<? extends ImportUriValidator> bindImportUriValidator() {
         return EsplineImportUriValidator.class;
+    }
+
+    /** The formatter behind the language server's formatting requests (and the Eclipse editor's). */
+    public Class<? extends IFormatter2> bindIFormatter2() {
+        return EsplineFormatter.class;
     }
 }

@@ -20,8 +20,11 @@ public class EsplineImportUriValidator extends ImportUriValidator {
             return;
         }
         URI uri = URI.createURI(importUri);
-        URI resolved = object.eResource() != null && object.eResource().getURI() != null && uri.isRelative()
-                ? uri.resolve(object.eResource().getURI()) : uri;
+        URI base = object.eResource() != null ? object.eResource().getURI() : null;
+        // Only an absolute, hierarchical base can anchor a relative import (an in-memory or relative
+        // resource URI cannot, and URI.resolve would throw).
+        URI resolved = base != null && base.isHierarchical() && !base.isRelative() && uri.isRelative()
+                ? uri.resolve(base) : uri;
         if (!EcoreUtil2.isValidUri(object, uri)) {
             error("imported file '" + importUri + "' not found: expected a model at " + resolved,
                     getResolver().getAttribute(object), EsplineIssueCodes.IMPORT_MISSING, importUri);

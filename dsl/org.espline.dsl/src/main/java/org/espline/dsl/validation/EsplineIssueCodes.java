@@ -43,8 +43,8 @@ public final class EsplineIssueCodes {
     public static final String ADDRESS_MALFORMED = PREFIX + "address.malformed";
     /** A policy that no packet reaches: an earlier one matches all its packets (warning). */
     public static final String POLICY_SHADOWED = PREFIX + "policy.shadowed";
-    /** {@code protect} with an SA whose direction is {@code in}. */
-    public static final String PROTECT_INBOUND_SA = PREFIX + "protect.inbound.sa";
+    /** {@code protect} with an SA written for the other direction (dir in for an outbound policy, or the reverse). */
+    public static final String PROTECT_DIRECTION = PREFIX + "protect.direction";
     /** replay-window outside 0..ReplayLimits.MAX_WINDOW. */
     public static final String REPLAY_WINDOW_RANGE = PREFIX + "replay.window.range";
     /** A packet lifetime above 2^32 - 1 on an SA without ESN. Fixed by adding esn. */

@@ -99,7 +99,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
             }
         } else if (algorithm.getCipherKey() == null) {
             int expected = AlgorithmFacts.cipherKeyBytes(cipher);
-            error("enc " + cipher + " takes a key of " + expected + " bytes but none is given", algorithm,
+            error("enc " + cipher + " key must be " + expected + " bytes but none is given", algorithm,
                     Literals.CIPHER_INTEGRITY__CIPHER, EsplineIssueCodes.KEY_LENGTH);
         } else {
             checkHexKeyLength(algorithm.getCipherKey(), "enc " + cipher, AlgorithmFacts.cipherKeyBytes(cipher), "",
@@ -119,10 +119,10 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
         int digits = ((HexKey) key).getHex().length() - 2;
         if (digits % 2 != 0) {
-            error(algorithm + " takes a key of " + expected + " bytes" + parts + " but this one has " + digits
+            error(algorithm + " key must be " + expected + " bytes" + parts + " but has " + digits
                     + " hex digits, not whole bytes", owner, feature, EsplineIssueCodes.KEY_LENGTH);
         } else if (digits / 2 != expected) {
-            error(algorithm + " takes a key of " + expected + " bytes" + parts + " but this one has " + digits / 2,
+            error(algorithm + " key must be " + expected + " bytes" + parts + " but is " + digits / 2 + " bytes",
                     owner, feature, EsplineIssueCodes.KEY_LENGTH);
         }
     }
@@ -495,15 +495,27 @@ public class EsplineValidator extends AbstractEsplineValidator {
         return written(range, Literals.PORT_RANGE__TO) ? range.getTo() : range.getFrom();
     }
 
-    /** {@code protect} encrypts outgoing packets: the SA may not be written {@code dir in}. */
+    /**
+     * {@code protect} names the SA of the policy's direction: an outbound policy (or one without {@code dir}) encrypts
+     * with an outbound SA, so its SA may not be written {@code dir in}; an inbound policy ({@code dir in}, as
+     * {@code ip xfrm policy ... dir in tmpl ...}) checks that packets came through an inbound SA, so its SA may not be
+     * written {@code dir out}.
+     */
     @Check
-    public void checkProtectUsesOutboundSa(ProtectAction action) {
+    public void checkProtectUsesSaOfItsDirection(ProtectAction action) {
         SecurityAssociation sa = action.getSa();
-        if (sa != null && !sa.eIsProxy() && written(sa, Literals.SECURITY_ASSOCIATION__DIRECTION)
-                && sa.getDirection() == Direction.IN) {
-            Policy policy = EcoreUtil2.getContainerOfType(action, Policy.class);
+        Policy policy = EcoreUtil2.getContainerOfType(action, Policy.class);
+        if (sa == null || sa.eIsProxy() || policy == null || !written(sa, Literals.SECURITY_ASSOCIATION__DIRECTION)) {
+            return;
+        }
+        boolean inboundPolicy = written(policy, Literals.POLICY__DIRECTION) && policy.getDirection() == Direction.IN;
+        if (!inboundPolicy && sa.getDirection() == Direction.IN) {
             error("policy '" + policy.getName() + "' protects with SA '" + sa.getName() + "', which is inbound (dir in): "
-                    + "expected an outbound SA", action, Literals.PROTECT_ACTION__SA, EsplineIssueCodes.PROTECT_INBOUND_SA);
+                    + "expected an outbound SA", action, Literals.PROTECT_ACTION__SA, EsplineIssueCodes.PROTECT_DIRECTION);
+        } else if (inboundPolicy && sa.getDirection() == Direction.OUT) {
+            error("policy '" + policy.getName() + "' (dir in) protects with SA '" + sa.getName() + "', which is outbound "
+                    + "(dir out): expected an inbound SA", action, Literals.PROTECT_ACTION__SA,
+                    EsplineIssueCodes.PROTECT_DIRECTION);
         }
     }
 

@@ -57,7 +57,7 @@ class EsplineValidatorTest {
     void aeadKeyWithoutSaltIsTooShort() throws Exception {
         String text = sa("a", "aead aes128gcm16 key " + AES128_KEY);
         assertIssue(text, EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "aead aes128gcm16 takes a key of 20 bytes (16 + 4 salt) but this one has 16", "aead", AES128_KEY);
+                "aead aes128gcm16 key must be 20 bytes (16 + 4 salt) but is 16 bytes", "aead", AES128_KEY);
         assertNoIssue(sa("a", "aead aes128gcm16 key " + GCM128_KEY), EsplineIssueCodes.KEY_LENGTH);
     }
 
@@ -71,7 +71,7 @@ class EsplineValidatorTest {
         assertNoIssue(sa("a", "aead " + name + " key " + hex(bytes)), EsplineIssueCodes.KEY_LENGTH);
         String tooLong = hex(bytes + 1);
         assertIssue(sa("a", "aead " + name + " key " + tooLong), EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "aead " + name + " takes a key of " + bytes + " bytes (" + parts + ") but this one has " + (bytes + 1),
+                "aead " + name + " key must be " + bytes + " bytes (" + parts + ") but is " + (bytes + 1) + " bytes",
                 "aead", tooLong);
     }
 
@@ -84,8 +84,8 @@ class EsplineValidatorTest {
         int salt = literal.contains("ccm") ? 3 : 4;
         assertNoIssue(sa("a", "aead " + literal + " key " + hex(key + salt)), EsplineIssueCodes.KEY_LENGTH);
         assertIssue(sa("a", "aead " + literal + " key " + hex(key)), EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "aead " + literal + " takes a key of " + (key + salt) + " bytes (" + key + " + " + salt
-                        + " salt) but this one has " + key, "aead", hex(key));
+                "aead " + literal + " key must be " + (key + salt) + " bytes (" + key + " + " + salt
+                        + " salt) but is " + key + " bytes", "aead", hex(key));
     }
 
     @ParameterizedTest
@@ -94,7 +94,7 @@ class EsplineValidatorTest {
         assertNoIssue(cbc(cipher, hex(bytes), "sha256", SHA256_KEY), EsplineIssueCodes.KEY_LENGTH);
         String text = cbc(cipher, hex(bytes + 8), "sha256", SHA256_KEY);
         assertIssue(text, EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "enc " + cipher + " takes a key of " + bytes + " bytes but this one has " + (bytes + 8), "enc", hex(bytes + 8));
+                "enc " + cipher + " key must be " + bytes + " bytes but is " + (bytes + 8) + " bytes", "enc", hex(bytes + 8));
     }
 
     @ParameterizedTest
@@ -103,14 +103,14 @@ class EsplineValidatorTest {
         assertNoIssue(cbc("aes128", AES128_KEY, integrity, hex(bytes)), EsplineIssueCodes.KEY_LENGTH);
         String text = cbc("aes128", AES128_KEY, integrity, hex(16));
         assertIssue(text, EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "auth " + integrity + " takes a key of " + bytes + " bytes but this one has 16", "auth", hex(16));
+                "auth " + integrity + " key must be " + bytes + " bytes but is 16 bytes", "auth", hex(16));
     }
 
     @Test
     void keyWithAnOddNumberOfDigitsIsNoWholeBytes() throws Exception {
         String key = GCM128_KEY + "f";
         assertIssue(sa("a", "aead aes128gcm16 key " + key), EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "aead aes128gcm16 takes a key of 20 bytes (16 + 4 salt) but this one has 41 hex digits, not whole bytes",
+                "aead aes128gcm16 key must be 20 bytes (16 + 4 salt) but has 41 hex digits, not whole bytes",
                 "aead", key);
     }
 
@@ -124,7 +124,7 @@ class EsplineValidatorTest {
     @Test
     void cbcWithoutKey() throws Exception {
         assertIssue(sa("a", "enc aes256 auth sha256 key " + SHA256_KEY), EsplineIssueCodes.KEY_LENGTH, Severity.ERROR,
-                "enc aes256 takes a key of 32 bytes but none is given", "enc", "aes256");
+                "enc aes256 key must be 32 bytes but none is given", "enc", "aes256");
     }
 
     @Test
@@ -427,15 +427,25 @@ class EsplineValidatorTest {
     }
 
     @Test
+    void inboundPolicyProtectsWithAnInboundSaNotAnOutboundOne() throws Exception {
+        String text = gcm("a_to_b", "spi 0x1001 dir out") + "policy p { dir in src any dst any protect a_to_b }";
+        assertIssue(text, EsplineIssueCodes.PROTECT_DIRECTION, Severity.ERROR,
+                "policy 'p' (dir in) protects with SA 'a_to_b', which is outbound (dir out): expected an inbound SA",
+                "protect", "a_to_b");
+        assertNoIssue(gcm("b_to_a", "spi 0x2001 dir in") + "policy p { dir in src any dst any protect b_to_a }",
+                EsplineIssueCodes.PROTECT_DIRECTION);
+    }
+
+    @Test
     void protectWithAnInboundSa() throws Exception {
         String text = gcm("b_to_a", "spi 0x2001 dir in") + "policy p { src any dst any protect b_to_a }";
-        assertIssue(text, EsplineIssueCodes.PROTECT_INBOUND_SA, Severity.ERROR,
+        assertIssue(text, EsplineIssueCodes.PROTECT_DIRECTION, Severity.ERROR,
                 "policy 'p' protects with SA 'b_to_a', which is inbound (dir in): expected an outbound SA", "protect",
                 "b_to_a");
         assertNoIssue(gcm("a_to_b", "spi 0x1001 dir out") + "policy p { src any dst any protect a_to_b }",
-                EsplineIssueCodes.PROTECT_INBOUND_SA);
+                EsplineIssueCodes.PROTECT_DIRECTION);
         assertNoIssue(gcm("a_to_b", "spi 0x1001") + "policy p { src any dst any protect a_to_b }",
-                EsplineIssueCodes.PROTECT_INBOUND_SA);
+                EsplineIssueCodes.PROTECT_DIRECTION);
     }
 
     // ------------------------------------------------------------------ buffers: headroom, tailroom, GSO and MTU
