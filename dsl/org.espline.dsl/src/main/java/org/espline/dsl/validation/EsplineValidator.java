@@ -807,8 +807,9 @@ public class EsplineValidator extends AbstractEsplineValidator {
                 continue;
             }
             URI uri = URI.createURI(imported.getImportURI());
-            if (uri.isRelative() && resource.getURI() != null && !resource.getURI().isRelative()) {
-                uri = uri.resolve(resource.getURI());
+            URI base = resource.getURI();
+            if (uri.isRelative() && base != null && base.isHierarchical() && !base.isRelative()) {
+                uri = uri.resolve(base); // only an absolute, hierarchical URI anchors a relative import
             }
             if (!EcoreUtil2.isValidUri(resource, uri)) {
                 continue;
