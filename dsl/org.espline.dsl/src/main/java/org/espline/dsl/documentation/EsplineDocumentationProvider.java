@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.eclipse.emf.common.util.Enumerator;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.xtext.documentation.IEObjectDocumentationProvider;
@@ -78,13 +79,13 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
 
     private static String summarize(SecurityAssociation sa) {
         List<String> lines = new ArrayList<>();
-        lines.add(isSet(sa, Literals.SECURITY_ASSOCIATION__SPI) ? "SPI " + spi(sa.getSpi()) : "SPI not set");
-        lines.add(isSet(sa, Literals.SECURITY_ASSOCIATION__DIRECTION) ? "dir " + sa.getDirection().getLiteral()
+        lines.add(sa.getSpi() != null ? "SPI " + spi(sa.getSpi()) : "SPI not set");
+        lines.add(isSet(sa, Literals.SECURITY_ASSOCIATION__DIRECTION) ? "dir " + literal(sa.getDirection())
                 : "dir not set (decided by the gateway's address)");
         lines.add(mode(sa));
         lines.add(algorithm(sa.getAlgorithm()));
         lines.add("ESN " + (sa.isEsn() ? "on" : "off") + ", replay window "
-                + (isSet(sa, Literals.SECURITY_ASSOCIATION__REPLAY_WINDOW) ? sa.getReplayWindow() : "not set"));
+                + (sa.getReplayWindow() != null ? sa.getReplayWindow() : "not set"));
         if (sa.getLifetime() != null) {
             lines.add(lifetime(sa.getLifetime()));
         }
@@ -92,9 +93,9 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
             lines.add("offload " + text(sa, Literals.SECURITY_ASSOCIATION__OFFLOAD));
         }
         if (isSet(sa, Literals.SECURITY_ASSOCIATION__GRO)) {
-            lines.add("GRO " + sa.getGro().getLiteral());
+            lines.add("GRO " + literal(sa.getGro()));
         }
-        return "**sa** `" + sa.getName() + "`\n\n" + lines.stream().map(line -> "- " + line).collect(Collectors.joining("\n"));
+        return "**sa** `" + known(sa.getName()) + "`\n\n" + lines.stream().map(line -> "- " + line).collect(Collectors.joining("\n"));
     }
 
     /** As written, with the decimal value beside a hex SPI (ip xfrm prints hex, logs often decimal). */
@@ -109,7 +110,7 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
         StringBuilder mode = new StringBuilder();
         if (sa.getMode() instanceof TunnelMode) {
             TunnelMode tunnel = (TunnelMode) sa.getMode();
-            mode.append("tunnel ").append(tunnel.getSource()).append(" → ").append(tunnel.getDestination());
+            mode.append("tunnel ").append(known(tunnel.getSource())).append(" → ").append(known(tunnel.getDestination()));
         } else if (sa.getMode() instanceof TransportMode) {
             mode.append("transport");
         } else {
@@ -125,15 +126,15 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
     private static String algorithm(Algorithm algorithm) {
         if (algorithm instanceof AeadAlgorithm) {
             AeadAlgorithm aead = (AeadAlgorithm) algorithm;
-            return "aead " + aead.getName().getLiteral() + ", " + keySource(aead.getKey());
+            return "aead " + literal(aead.getName()) + ", " + keySource(aead.getKey());
         } else if (algorithm instanceof CipherIntegrity) {
             CipherIntegrity pair = (CipherIntegrity) algorithm;
-            String text = "enc " + pair.getCipher().getLiteral();
+            String text = "enc " + literal(pair.getCipher());
             if (pair.getCipherKey() != null) {
                 text += ", " + keySource(pair.getCipherKey());
             }
             if (isSet(pair, Literals.CIPHER_INTEGRITY__INTEGRITY)) {
-                text += "; auth " + pair.getIntegrity().getLiteral() + ", " + keySource(pair.getIntegrityKey());
+                text += "; auth " + literal(pair.getIntegrity()) + ", " + keySource(pair.getIntegrityKey());
             } else {
                 text += "; no auth";
             }
@@ -145,9 +146,9 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
     /** Where the key comes from; never the key. */
     private static String keySource(Key key) {
         if (key instanceof EnvironmentKey) {
-            return "key from env " + ((EnvironmentKey) key).getVariable();
+            return "key from env " + known(((EnvironmentKey) key).getVariable());
         } else if (key instanceof FileKey) {
-            return "key from file \"" + ((FileKey) key).getPath() + "\"";
+            return "key from file \"" + known(((FileKey) key).getPath()) + "\"";
         } else if (key instanceof HexKey) {
             String hex = ((HexKey) key).getHex();
             int bytes = hex == null ? 0 : (hex.length() - 2) / 2;
@@ -164,13 +165,13 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
     }
 
     private static String limits(List<Limit> limits) {
-        return limits.stream().map(limit -> limit.getValue() + " " + limit.getUnit().getLiteral())
+        return limits.stream().map(limit -> known(limit.getValue()) + " " + literal(limit.getUnit()))
                 .collect(Collectors.joining(" "));
     }
 
     private static String summarize(Offload offload) {
         List<String> parts = new ArrayList<>();
-        parts.add(isSet(offload, Literals.OFFLOAD__KIND) ? offload.getKind().getLiteral() : "software (type not set)");
+        parts.add(isSet(offload, Literals.OFFLOAD__KIND) ? literal(offload.getKind()) : "software (type not set)");
         if (offload.isTso()) {
             parts.add("TSO");
         }
@@ -203,7 +204,7 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
             parts.add("queue " + engine.getQueueDepth());
         }
         if (isSet(engine, Literals.ENGINE__ORDERING)) {
-            parts.add("order " + engine.getOrdering().getLiteral());
+            parts.add("order " + literal(engine.getOrdering()));
         }
         return oneLine("engine", engine.getName(), parts);
     }
@@ -224,11 +225,11 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
     private static String summarize(Policy policy) {
         List<String> parts = new ArrayList<>();
         if (isSet(policy, Literals.POLICY__DIRECTION)) {
-            parts.add("dir " + policy.getDirection().getLiteral());
+            parts.add("dir " + literal(policy.getDirection()));
         }
-        parts.add(policy.getSource() + " → " + policy.getDestination());
+        parts.add(known(policy.getSource()) + " → " + known(policy.getDestination()));
         if (isSet(policy, Literals.POLICY__PROTOCOL)) {
-            parts.add("proto " + policy.getProtocol().getLiteral());
+            parts.add("proto " + literal(policy.getProtocol()));
         }
         if (policy.getAction() instanceof ProtectAction) {
             parts.add("protect " + text(policy.getAction(), Literals.PROTECT_ACTION__SA));
@@ -240,7 +241,7 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
 
     private static String summarize(Pipeline pipeline) {
         List<String> parts = new ArrayList<>();
-        parts.add(pipeline.getKind().getLiteral());
+        parts.add(literal(pipeline.getKind()));
         String stages = pipeline.getStages().stream()
                 .map(stage -> stage.eClass().getName().replace("Stage", "").toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(" → "));
@@ -252,7 +253,16 @@ public class EsplineDocumentationProvider implements IEObjectDocumentationProvid
     }
 
     private static String oneLine(String keyword, String name, List<String> parts) {
-        return "**" + keyword + "** `" + name + "`: " + (parts.isEmpty() ? "defaults" : String.join(", ", parts));
+        return "**" + keyword + "** `" + known(name) + "`: " + (parts.isEmpty() ? "defaults" : String.join(", ", parts));
+    }
+
+    /** A value of a model the user is still typing may be missing. */
+    private static String known(String value) {
+        return value == null ? "?" : value;
+    }
+
+    private static String literal(Enumerator value) {
+        return value == null ? "?" : value.getLiteral();
     }
 
     private static void addIfSet(List<String> parts, EObject object, EStructuralFeature feature, String text) {

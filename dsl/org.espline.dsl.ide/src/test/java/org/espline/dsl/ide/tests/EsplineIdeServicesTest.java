@@ -202,6 +202,23 @@ class EsplineIdeServicesTest extends AbstractLanguageServerTest {
         Assertions.assertEquals("**pipeline** `egress`: tx, classify → encrypt, buffers wan", hover(MODEL, 45, 11));
     }
 
+    /** Hover anywhere in models the user is still typing answers (or not) without an internal error. */
+    @Test
+    void hoverEverywhereInBrokenModels() throws Exception {
+        for (String broken : List.of("sa a {\n\tspi\n\tenc aes128 auth sha1 key\n\tmode tunnel src\n}\n",
+                "policy p { src 10.0.0.0/8 protect }\nsa s { lifetime soft hard }\noffload o { fallback }\n",
+                "engine e { workers }\nbuffers b { headroom pool }\npipeline p tx { from to }\n")) {
+            String[] lines = broken.split("\n", -1);
+            for (int line = 0; line < lines.length; line++) {
+                for (int column = 0; column <= lines[line].length(); column++) {
+                    String uri = openModel(broken);
+                    languageServer.hover(new HoverParams(new TextDocumentIdentifier(uri), new Position(line, column)))
+                            .get();
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- document symbols
 
     /** One symbol per element, each once (the package is no symbol of its own), with the kind of its element. */
