@@ -205,6 +205,14 @@ class EsplineLanguageServerTest {
         assertEquals(1, serverExit.get(WAIT_SECONDS, TimeUnit.SECONDS));
     }
 
+    /** An editor that dies closes the pipe: the server returns instead of waiting for an exit that never comes. */
+    @Test
+    void theEndOfTheInputEndsTheServerWithOne() throws Exception {
+        initialize(true);
+        toServer.close();
+        assertEquals(1, serverExit.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
     private String open(String name, String text) throws IOException {
         Path file = workspace.resolve(name);
         Files.writeString(file, text, StandardCharsets.UTF_8);
