@@ -2,6 +2,7 @@ package org.espline.dsl;
 
 import com.google.inject.Binder;
 import com.google.inject.name.Names;
+import org.eclipse.xtext.documentation.IEObjectDocumentationProvider;
 import org.eclipse.xtext.formatting2.IFormatter2;
 import org.eclipse.xtext.scoping.IGlobalScopeProvider;
 import org.eclipse.xtext.scoping.IScopeProvider;
@@ -9,6 +10,7 @@ import org.eclipse.xtext.scoping.impl.AbstractDeclarativeScopeProvider;
 import org.eclipse.xtext.scoping.impl.ImportUriGlobalScopeProvider;
 import org.eclipse.xtext.scoping.impl.SimpleLocalScopeProvider;
 import org.eclipse.xtext.validation.ImportUriValidator;
+import org.espline.dsl.documentation.EsplineDocumentationProvider;
 import org.espline.dsl.formatting2.EsplineFormatter;
 import org.espline.dsl.validation.EsplineImportUriValidator;
 
@@ -42,5 +44,10 @@ public class EsplineRuntimeModule extends AbstractEsplineRuntimeModule {
     /** The formatter behind the language server's formatting requests (and the Eclipse editor's). */
     public Class<? extends IFormatter2> bindIFormatter2() {
         return EsplineFormatter.class;
+    }
+
+    /** Hover text: a summary of SAs (never their keys), offload targets, engines, buffers, policies and pipelines. */
+    public Class<? extends IEObjectDocumentationProvider> bindIEObjectDocumentationProvider() {
+        return EsplineDocumentationProvider.class;
     }
 }

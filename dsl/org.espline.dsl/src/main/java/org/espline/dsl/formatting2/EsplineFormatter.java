@@ -35,7 +35,7 @@ import org.espline.dsl.espline.Stage;
  * <li>the file ends with one line break.</li>
  * </ul>
  *
- * Comments stay where they are; the formatter only changes whitespace.
+ * Comments stay where they are; the formatter only changes whitespace, and leaves a model with syntax errors alone.
  */
 public class EsplineFormatter extends AbstractFormatter2 {
 
@@ -91,6 +91,11 @@ public class EsplineFormatter extends AbstractFormatter2 {
     }
 
     private void formatModel(Model model, IFormattableDocument document) {
+        if (getTextRegionAccess().hasSyntaxError()) {
+            // The parser's error recovery may have put tokens into the wrong element; formatting would rearrange text
+            // the user is still typing. Nothing changes until the model parses.
+            return;
+        }
         // Everything not said otherwise below: one space. Low priority, so every rule below wins over it.
         for (ISemanticRegion region : textRegionExtensions.allSemanticRegions(model)) {
             document.append(region, f -> {

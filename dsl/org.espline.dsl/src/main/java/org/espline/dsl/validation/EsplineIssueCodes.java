@@ -22,6 +22,10 @@ public final class EsplineIssueCodes {
     /** An SPI above 0xffffffff. */
     public static final String SPI_RANGE = PREFIX + "spi.range";
     /** An SA without {@code spi}. */
+    /** An SA names no mode. */
+    public static final String MODE_MISSING = PREFIX + "mode.missing";
+    /** An SA names no algorithm. */
+    public static final String ALGORITHM_MISSING = PREFIX + "algorithm.missing";
     public static final String SPI_MISSING = PREFIX + "spi.missing";
     /** Two SAs with the same SPI, destination and direction. */
     public static final String SPI_DUPLICATE = PREFIX + "spi.duplicate";

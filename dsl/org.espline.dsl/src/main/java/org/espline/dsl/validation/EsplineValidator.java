@@ -193,6 +193,24 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
     }
 
+    /** An SA without a mode cannot be encapsulated: tunnel (with endpoints) or transport must be said. */
+    @Check
+    public void checkModePresent(SecurityAssociation sa) {
+        if (sa.getMode() == null) {
+            error("sa '" + sa.getName() + "' has no mode: expected mode tunnel src ADDRESS dst ADDRESS, or mode transport",
+                    sa, Literals.ELEMENT__NAME, EsplineIssueCodes.MODE_MISSING);
+        }
+    }
+
+    /** An SA without an algorithm protects nothing; the runtime refuses it too. */
+    @Check
+    public void checkAlgorithmPresent(SecurityAssociation sa) {
+        if (sa.getAlgorithm() == null) {
+            error("sa '" + sa.getName() + "' has no algorithm: expected aead NAME key KEY, or enc NAME key KEY auth NAME key KEY",
+                    sa, Literals.ELEMENT__NAME, EsplineIssueCodes.ALGORITHM_MISSING);
+        }
+    }
+
     /** RFC 4303 §2.1: 1..255 are reserved by IANA for future use, 0 for local, implementation-specific use. */
     @Check
     public void checkSpiNotReserved(SecurityAssociation sa) {

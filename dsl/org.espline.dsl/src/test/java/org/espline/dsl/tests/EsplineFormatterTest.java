@@ -162,6 +162,16 @@ class EsplineFormatterTest {
         assertEquals(model, format(model));
     }
 
+    @Test
+    void aModelWithSyntaxErrorsIsLeftAlone() throws Exception {
+        String broken = "sa a{spi   }\nengine e{workers 2}";
+        XtextResource resource = (XtextResource) parseHelper.parse(broken).eResource();
+        ITextRegionAccess regions = regionAccessBuilder.forNodeModel(resource).create();
+        FormatterRequest request = requests.get();
+        request.setTextRegionAccess(regions);
+        assertEquals(List.of(), formatters.get().format(request));
+    }
+
     /** format(format(x)) == format(x) for every model in examples/models. */
     @TestFactory
     Stream<DynamicTest> formattingTheExamplesIsIdempotent() throws IOException {

@@ -166,7 +166,7 @@ class EsplineParsingTest {
 
     @Test
     void namesAreUniquePerFile() throws Exception {
-        Model model = parseHelper.parse("sa x { spi 0x1001 } engine x { inline }");
+        Model model = parseHelper.parse("sa x { spi 0x1001 mode transport aead aes128gcm16 key env K } engine x { inline }");
         assertEquals(2, errors(model).size(), () -> String.join("\n", errors(model)));
     }
 

@@ -201,6 +201,20 @@ class EsplineValidatorTest {
     }
 
     @Test
+    void missingMode() throws Exception {
+        assertIssue("sa a { spi 0x1001 aead aes128gcm16 key env K }", EsplineIssueCodes.MODE_MISSING, Severity.ERROR,
+                "sa 'a' has no mode: expected mode tunnel src ADDRESS dst ADDRESS, or mode transport", "sa", "a");
+        assertNoIssue(gcm("a", "spi 0x1001"), EsplineIssueCodes.MODE_MISSING);
+    }
+
+    @Test
+    void missingAlgorithm() throws Exception {
+        assertIssue("sa a { spi 0x1001 " + TUNNEL + " }", EsplineIssueCodes.ALGORITHM_MISSING, Severity.ERROR,
+                "sa 'a' has no algorithm: expected aead NAME key KEY, or enc NAME key KEY auth NAME key KEY", "sa", "a");
+        assertNoIssue(gcm("a", "spi 0x1001"), EsplineIssueCodes.ALGORITHM_MISSING);
+    }
+
+    @Test
     void duplicateSpiForTheSameDestinationAndDirection() throws Exception {
         String text = gcm("a", "spi 0x1001") + gcm("b", "spi 4097");
         assertIssue(text, EsplineIssueCodes.SPI_DUPLICATE, Severity.ERROR,

@@ -28,6 +28,8 @@ import org.eclipse.lsp4j.DidChangeTextDocumentParams;
 import org.eclipse.lsp4j.DidOpenTextDocumentParams;
 import org.eclipse.lsp4j.DocumentFormattingParams;
 import org.eclipse.lsp4j.FormattingOptions;
+import org.eclipse.lsp4j.Hover;
+import org.eclipse.lsp4j.HoverParams;
 import org.eclipse.lsp4j.InitializeParams;
 import org.eclipse.lsp4j.InitializedParams;
 import org.eclipse.lsp4j.MarkupContent;
@@ -166,6 +168,28 @@ class EsplineLanguageServerTest {
         assertEquals(once, twice);
     }
 
+    /** The site-to-site example in a workspace: gateway A's policy names an SA of the file it imports. */
+    @Test
+    void hoverOnAnImportedSaShowsItsSummaryButNoKey() throws Exception {
+        initialize(true);
+        Path examples = Path.of(System.getProperty("espline.models.dir", "../../examples/models"));
+        for (String name : List.of("site-to-site.espl", "site-to-site-gw-a.espl")) {
+            Files.copy(examples.resolve(name), workspace.resolve(name));
+        }
+        String text = Files.readString(workspace.resolve("site-to-site-gw-a.espl"), StandardCharsets.UTF_8);
+        String uri = open("site-to-site-gw-a.espl", text);
+        int offset = text.indexOf("protect a_to_b") + "protect ".length() + 2;
+        String before = text.substring(0, offset);
+        Position position = new Position((int) before.chars().filter(c -> c == '\n').count(),
+                offset - before.lastIndexOf('\n') - 1);
+        Hover hover = server.getTextDocumentService().hover(new HoverParams(new TextDocumentIdentifier(uri), position))
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+        String markdown = hover.getContents().getRight().getValue();
+        assertTrue(markdown.startsWith("**sa** `a_to_b`\n\n- SPI 0x00001001 (4097)\n"), markdown);
+        assertTrue(markdown.contains("- aead aes128gcm16, literal key of 20 bytes (hidden)"), markdown);
+        assertFalse(markdown.contains("8a3f5e2c"), markdown);
+    }
+
     @Test
     void shutdownThenExitEndsTheServerWithZero() throws Exception {
         initialize(true);
@@ -178,6 +202,14 @@ class EsplineLanguageServerTest {
     void exitWithoutShutdownEndsTheServerWithOne() throws Exception {
         initialize(true);
         server.exit();
+        assertEquals(1, serverExit.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /** An editor that dies closes the pipe: the server returns instead of waiting for an exit that never comes. */
+    @Test
+    void theEndOfTheInputEndsTheServerWithOne() throws Exception {
+        initialize(true);
+        toServer.close();
         assertEquals(1, serverExit.get(WAIT_SECONDS, TimeUnit.SECONDS));
     }
 
