@@ -57,7 +57,9 @@ public final class Main {
                     err.println("usage: espline lsp   (speaks LSP on stdin/stdout)");
                     return 2;
                 }
-                return LspCommand.run(System.in, System.out);
+                PrintStream protocol = System.out;
+                System.setOut(System.err); // the protocol owns stdout: a stray log line would break the client's framing
+                return LspCommand.run(System.in, protocol);
             case "help":
             case "--help":
             case "-h":

@@ -107,8 +107,8 @@ final class XfrmImport {
                     && p.sourcePrefix() == bits(sa.source()) && p.destinationPrefix() == bits(sa.destination());
             if (!hosts) {
                 problems.add(new ConfigProblem(file, p != null ? p.line() : 1, p != null ? p.column() : 1, XfrmIssueCodes.MISSING,
-                        "transport-mode SA spi 0x" + String.format("%08x", sa.spi()) + " (" + sa.source().getHostAddress() + " -> "
-                                + sa.destination().getHostAddress() + ") needs a first policy with exactly these hosts as selector"
+                        "transport-mode SA spi 0x" + String.format("%08x", sa.spi()) + " (" + address(sa.source()) + " -> "
+                                + address(sa.destination()) + ") needs a first policy with exactly these hosts as selector"
                                 + " and a tmpl naming it: a model takes a transport SA's addresses from its policy"));
             }
         }
@@ -135,7 +135,7 @@ final class XfrmImport {
             }
         }
         String what = "tmpl" + (t.spi() != 0 ? " spi 0x" + String.format("%08x", t.spi()) : "") + " reqid "
-                + Integer.toUnsignedString(t.reqid()) + (t.destination() != null ? " dst " + t.destination().getHostAddress() : "")
+                + Integer.toUnsignedString(t.reqid()) + (t.destination() != null ? " dst " + address(t.destination()) : "")
                 + " mode " + (t.mode() == SaMode.TUNNEL ? "tunnel" : "transport");
         if (fit.size() == 1) {
             return fit.get(0);

@@ -221,6 +221,28 @@ class ModelCommandsTest {
     }
 
     @Test
+    void aTransportSaRoundTripsThroughItsHostPolicyAndIsRefusedWithoutOne() throws Exception {
+        String state = "ip xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x4001 reqid 4 mode transport \\\n"
+                + "    aead 'rfc7539esp(chacha20,poly1305)' 0x" + "33".repeat(36) + " 128 replay-window 128\n";
+        Path alone = write("alone.xfrm", state);
+        assertEquals(1, run("import", "xfrm", alone.toString()));
+        assertTrue(err().startsWith(alone + ":1:1: transport-mode SA spi 0x00004001 (2001:db8::1 -> 2001:db8::2)"
+                + " needs a first policy with exactly these hosts"), err());
+
+        Path x = write("host.xfrm", state + "ip xfrm policy add src 2001:db8::1/128 dst 2001:db8::2/128 proto tcp dport 443 dir out \\\n"
+                + "    tmpl proto esp reqid 4 mode transport\n");
+        assertEquals(0, run("import", "xfrm", x.toString()), err());
+        String model = out();
+        assertTrue(model.contains("\tmode transport\n"), model);
+        assertTrue(model.contains("\tsrc 2001:db8::1/128 dst 2001:db8::2/128\n"), model);
+        Path m = write("host.espl", model);
+        assertEquals(0, run("export", "xfrm", m.toString()), err());
+        Path x2 = write("host2.xfrm", out());
+        assertEquals(0, run("import", "xfrm", x2.toString()), err());
+        assertEquals(model, out());
+    }
+
+    @Test
     void brokenXfrmInputIsReportedWithFileLineColumnAndExit1() throws IOException {
         Path x = write("broken.xfrm", String.join("\n",
                 "ip xfrm state add src 192.0.2.1 dst 198.51.100.1 proto esp spi 0x1001 reqid 1 mode tunnel \\",
