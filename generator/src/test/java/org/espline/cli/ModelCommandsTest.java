@@ -80,7 +80,7 @@ class ModelCommandsTest {
     void validateReportsASyntaxErrorWithItsPositionAndExits1() throws IOException {
         Path m = write("broken.espl", "sa x {\n\tspi 0x1001\n\tmode tunel src 192.0.2.1 dst 198.51.100.1\n}\n");
         assertEquals(1, run("validate", m.toString()));
-        assertTrue(err().startsWith(m + ":3:7: error: "), err());
+        assertTrue(err().contains(m + ":3:7: error: "), err());
         assertNoStackTrace(err());
     }
 
@@ -329,7 +329,7 @@ class ModelCommandsTest {
     void pcapWithABrokenModelNamesFileLineColumn() throws IOException {
         Path m = write("broken.espl", "sa x {\n\tspi 0x1001\n\tmode tunel\n}\n");
         assertEquals(2, run("pcap", "decrypt", "--sa", m.toString(), "in.pcap", dir.resolve("out.pcap").toString()));
-        assertTrue(err().startsWith(m + ":3:7: error: "), err());
+        assertTrue(err().contains(m + ":3:7: error: "), err());
         assertNoStackTrace(err());
     }
 
