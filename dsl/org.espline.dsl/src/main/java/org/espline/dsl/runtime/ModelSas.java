@@ -278,7 +278,7 @@ public final class ModelSas {
                     continue;
                 }
                 Policy p = (Policy) e;
-                List<XfrmPolicy.Direction> dirs = absent(p, EsplinePackage.Literals.POLICY__DIRECTION)
+                List<XfrmPolicy.Direction> dirs = p.getDirection() == Direction.ANY
                         ? List.of(XfrmPolicy.Direction.OUT, XfrmPolicy.Direction.IN)
                         : List.of(p.getDirection() == Direction.OUT ? XfrmPolicy.Direction.OUT : XfrmPolicy.Direction.IN);
                 int protocol = protocol(p);

@@ -260,8 +260,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
     }
 
     private static boolean directionsOverlap(SecurityAssociation a, SecurityAssociation b) {
-        return !written(a, Literals.SECURITY_ASSOCIATION__DIRECTION) || !written(b, Literals.SECURITY_ASSOCIATION__DIRECTION)
-                || a.getDirection() == b.getDirection();
+        return a.getDirection() == Direction.ANY || b.getDirection() == Direction.ANY || a.getDirection() == b.getDirection();
     }
 
     // ------------------------------------------------------------------ replay and lifetime
@@ -477,8 +476,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
     }
 
     private static boolean covers(Policy earlier, Policy later) {
-        boolean earlierDir = written(earlier, Literals.POLICY__DIRECTION);
-        if (earlierDir && (!written(later, Literals.POLICY__DIRECTION) || earlier.getDirection() != later.getDirection())) {
+        if (earlier.getDirection() != Direction.ANY && earlier.getDirection() != later.getDirection()) {
             return false;
         }
         if (earlier.getProtocol() != Protocol.ANY && earlier.getProtocol() != later.getProtocol()) {
@@ -523,10 +521,10 @@ public class EsplineValidator extends AbstractEsplineValidator {
     public void checkProtectUsesSaOfItsDirection(ProtectAction action) {
         SecurityAssociation sa = action.getSa();
         Policy policy = EcoreUtil2.getContainerOfType(action, Policy.class);
-        if (sa == null || sa.eIsProxy() || policy == null || !written(sa, Literals.SECURITY_ASSOCIATION__DIRECTION)) {
+        if (sa == null || sa.eIsProxy() || policy == null || sa.getDirection() == Direction.ANY) {
             return;
         }
-        boolean inboundPolicy = written(policy, Literals.POLICY__DIRECTION) && policy.getDirection() == Direction.IN;
+        boolean inboundPolicy = policy.getDirection() == Direction.IN;
         if (!inboundPolicy && sa.getDirection() == Direction.IN) {
             error("policy '" + policy.getName() + "' protects with SA '" + sa.getName() + "', which is inbound (dir in): "
                     + "expected an outbound SA", action, Literals.PROTECT_ACTION__SA, EsplineIssueCodes.PROTECT_DIRECTION);
@@ -660,7 +658,7 @@ public class EsplineValidator extends AbstractEsplineValidator {
         }
         for (Model model : visibleModels(pipeline)) {
             for (SecurityAssociation sa : EcoreUtil2.typeSelect(model.getElements(), SecurityAssociation.class)) {
-                if (!(written(sa, Literals.SECURITY_ASSOCIATION__DIRECTION) && sa.getDirection() == Direction.IN)) {
+                if (sa.getDirection() != Direction.IN) {
                     sas.add(sa);
                 }
             }

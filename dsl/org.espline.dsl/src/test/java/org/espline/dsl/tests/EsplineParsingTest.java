@@ -252,11 +252,12 @@ class EsplineParsingTest {
     }
 
     @Test
-    void absentOptionalEnumReadsAsFirstLiteralButLeavesNoNode() throws Exception {
+    void absentDirectionReadsAsAnyAndDiffersFromAnExplicitIn() throws Exception {
         SecurityAssociation implicit = onlySa("spi 0x1001");
         SecurityAssociation explicit = onlySa("spi 0x1001 dir in");
-        assertEquals(Direction.IN, implicit.getDirection());
+        assertEquals(Direction.ANY, implicit.getDirection());
         assertEquals(Direction.IN, explicit.getDirection());
+        assertEquals(Direction.ANY, onlySa("spi 0x1001 dir any").getDirection());
         assertTrue(NodeModelUtils.findNodesForFeature(implicit, EsplinePackage.Literals.SECURITY_ASSOCIATION__DIRECTION).isEmpty());
         assertEquals(1, NodeModelUtils.findNodesForFeature(explicit, EsplinePackage.Literals.SECURITY_ASSOCIATION__DIRECTION).size());
     }
