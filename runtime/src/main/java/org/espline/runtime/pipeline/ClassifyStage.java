@@ -102,8 +102,8 @@ public final class ClassifyStage implements Stage {
             v6 = true;
             proto = walker.protocol();
             transport = walker.sawFragmentHeader() ? -1 : walker.protocolOffset();
-            srcOff = off + 8;
-            dstOff = off + 24;
+            srcOff = off + Ipv6Header.SOURCE_OFFSET;
+            dstOff = off + Ipv6Header.DESTINATION_OFFSET;
         } else {
             return XfrmCounter.XfrmOutBundleGenError;
         }

@@ -32,11 +32,11 @@ public final class EncryptStage implements Stage {
                 out.add(p);
                 continue;
             }
-            if (!(p.securityAssociation() instanceof SecurityAssociation)) {
+            if (!(p.securityAssociation() instanceof SecurityAssociation sa)) {
                 Drops.drop(p, stats, XfrmCounter.XfrmOutNoStates);
                 continue;
             }
-            if (esp.encapsulate(p, (SecurityAssociation) p.securityAssociation()) == XfrmCounter.EsplineOutDelivered) {
+            if (esp.encapsulate(p, sa) == XfrmCounter.EsplineOutDelivered) {
                 out.add(p);
             } else {
                 p.release();
