@@ -8,10 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.espline.dsl.espline.BypassAction;
 import org.espline.dsl.espline.Buffers;
@@ -68,7 +71,8 @@ import org.espline.runtime.stats.XfrmStats;
  *       and a batch of {@code batch} packets (default {@value #DEFAULT_BATCH}).</li>
  * </ul>
  * Ports: {@code link NAME} is one {@link MemoryLink} per name for the whole build (a tx pipeline's {@code to link x}
- * feeds an rx pipeline's {@code from link x}); {@code pcap "f"} reads or writes {@code f} (relative to the
+ * feeds an rx pipeline's {@code from link x}; one sender and one receiver per link, as {@link MemoryLink} is
+ * single-producer single-consumer); {@code pcap "f"} reads or writes {@code f} (relative to the
  * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
  * refused unless {@linkplain #withPort replaced}. The same directory holds {@code tap pcap} files.
  *
@@ -152,6 +156,21 @@ public final class ModelPipelines {
         }
         List<SaConfig> configs = sas.sas(loaded);
         Builder b = new Builder(loaded, configs);
+        Set<String> names = new HashSet<>();
+        for (Model m : loaded.models()) {
+            for (Element e : m.getElements()) {
+                if (e instanceof org.espline.dsl.espline.Pipeline p) {
+                    names.add(p.getName());
+                }
+            }
+        }
+        for (String k : substitutes.keySet()) {
+            String pipeline = k.substring(0, k.indexOf('\u0000'));
+            if (!names.contains(pipeline)) {
+                throw new IllegalArgumentException("withPort: the model has no pipeline " + pipeline + " (pipelines: "
+                        + new TreeSet<>(names) + ")");
+            }
+        }
         try {
             b.run();
         } catch (RuntimeException e) {
@@ -253,6 +272,8 @@ public final class ModelPipelines {
         final Built built = new Built();
         final List<ModelProblem> problems = new ArrayList<>();
         final Map<String, SecurityAssociation> byName = new HashMap<>();
+        final Map<String, String> linkSenders = new HashMap<>();
+        final Map<String, String> linkReceivers = new HashMap<>();
 
         Builder(ModelSas.Loaded loaded, List<SaConfig> configs) {
             this.loaded = loaded;
@@ -452,6 +473,14 @@ public final class ModelPipelines {
                 return substitute;
             }
             if (port instanceof LinkPort l) {
+                Map<String, String> ends = end == End.SOURCE ? linkReceivers : linkSenders;
+                String other = ends.putIfAbsent(l.getLink(), p.getName());
+                if (other != null) {
+                    error(port, EsplinePackage.Literals.LINK_PORT__LINK, "link " + l.getLink() + " already has a "
+                            + (end == End.SOURCE ? "receiver" : "sender") + ", pipeline " + other
+                            + ": a link is one wire with one sender and one receiver");
+                    return null;
+                }
                 return built.links.computeIfAbsent(l.getLink(), n -> new MemoryLink(linkCapacity));
             }
             if (port instanceof PcapPort f) {

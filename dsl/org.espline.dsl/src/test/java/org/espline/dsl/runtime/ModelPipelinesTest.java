@@ -293,6 +293,65 @@ class ModelPipelinesTest {
         assertEquals(0, read(dir.resolve("out.pcap")).size());
     }
 
+    @Test
+    void aPcapFileRunsThroughToAPcapFile() throws Exception {
+        Path model = write("files.espl", String.join("\n",
+                "sa a_to_b {",
+                "\tspi 0x00001001",
+                "\tmode tunnel src 192.0.2.1 dst 198.51.100.1",
+                "\taead aes128gcm16 key 0x000102030405060708090a0b0c0d0e0fcafebabe",
+                "}",
+                "policy site_b {",
+                "\tsrc 10.1.0.0/16 dst 10.2.0.0/16",
+                "\tprotect a_to_b",
+                "}",
+                "pipeline seal tx {",
+                "\tfrom pcap \"clear.pcap\"",
+                "\tclassify",
+                "\tencrypt",
+                "\tto link wire",
+                "}",
+                "pipeline open rx {",
+                "\tfrom link wire",
+                "\tdecrypt",
+                "\tto pcap \"back.pcap\"",
+                "}", ""));
+        List<byte[]> traffic = traffic(2, "10.1.0.", "10.2.0.");
+        try (org.espline.runtime.pcap.PcapWriter w = new org.espline.runtime.pcap.PcapWriter(dir.resolve("clear.pcap"))) {
+            for (byte[] p : traffic) {
+                w.write(p, 0, p.length, 0, 0);
+            }
+        }
+        try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir).build(model)) {
+            drive(built.pipeline("seal"), built.pipeline("open"));
+            assertEquals(0, built.stats("seal").totalDrops());
+            assertEquals(0, built.stats("open").totalDrops());
+            assertEquals(0, built.pool("seal").outstanding());
+        }
+        List<byte[]> back = read(dir.resolve("back.pcap"));
+        assertEquals(traffic.size(), back.size());
+        for (int i = 0; i < traffic.size(); i++) {
+            assertArrayEquals(traffic.get(i), back.get(i), "packet " + i);
+        }
+    }
+
+    @Test
+    void misusedLinksAndUnknownPipelinesAreRefused() throws Exception {
+        Path model = write("two-senders.espl", String.join("\n",
+                "pipeline one tx {", "\tfrom link a", "\tto link wire", "}",
+                "pipeline two tx {", "\tfrom link b", "\tto link wire", "}", ""));
+        ModelException e = assertThrows(ModelException.class,
+                () -> new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir).build(model));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertEquals("two-senders.espl:7:10: error: link wire already has a sender, pipeline one: a link is one wire"
+                + " with one sender and one receiver", e.problems().get(0).toString().substring(
+                        e.problems().get(0).file().length() - "two-senders.espl".length()));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir)
+                        .withPort("three", ModelPipelines.End.SINK, new CollectingPort()).build(model));
+        assertEquals("withPort: the model has no pipeline three (pipelines: [one, two])", unknown.getMessage());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** A source whose real port is set after the build (it needs the build's pool). */
