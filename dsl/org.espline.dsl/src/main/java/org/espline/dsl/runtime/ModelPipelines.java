@@ -448,6 +448,7 @@ public final class ModelPipelines {
             String word = s instanceof org.espline.dsl.espline.GsoStage ? "gso" : "gro";
             if (skipUnsupportedStages) {
                 built.skipped.add(p.getName() + ": " + word);
+                note(s, "pipeline " + p.getName() + ": stage " + word + " skipped (not supported by the interpreted runtime yet)");
             } else {
                 error(s, null, "stage " + word + " is not supported by the interpreted runtime yet");
             }
