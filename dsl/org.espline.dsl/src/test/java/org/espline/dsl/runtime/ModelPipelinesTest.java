@@ -237,6 +237,12 @@ class ModelPipelinesTest {
             assertTrue(a.notes().stream().allMatch(n -> n.severity() == ModelProblem.Severity.WARNING
                     && n.file().endsWith("site-to-site-gw-a.espl") && n.line() > 1));
             assertEquals(2, a.sad().size());
+            // ike (src any dst any: IPv4 and IPv6), site_b, rest.
+            assertEquals(4, a.spd().all().size());
+            assertEquals(List.of(PolicyAction.BYPASS, PolicyAction.BYPASS, PolicyAction.PROTECT, PolicyAction.DISCARD),
+                    a.spd().all().stream().map(org.espline.runtime.sa.Policy::action).toList());
+            assertTrue(a.spd().all().get(1).selector().isIpv6());
+            assertEquals("a_to_b", a.spd().all().get(2).sa().config().name());
             assertEquals(8192, a.pool("egress").capacity());
             assertEquals(32, a.pipeline("egress").batchSize());
 
