@@ -319,7 +319,7 @@ public final class ModelSas {
         return List.copyOf(out);
     }
 
-    private static int protocol(Policy p) {
+    static int protocol(Policy p) {
         if (absent(p, EsplinePackage.Literals.POLICY__PROTOCOL)) {
             return 0;
         }
@@ -353,7 +353,7 @@ public final class ModelSas {
     }
 
     /** Source and destination addresses per IP version the selector covers ({@code any any}: IPv4 and IPv6). */
-    private static List<InetAddress[]> selectorFamilies(Loaded loaded, Policy p, List<ModelProblem> problems) {
+    static List<InetAddress[]> selectorFamilies(Loaded loaded, Policy p, List<ModelProblem> problems) {
         String s = p.getSource();
         String d = p.getDestination();
         boolean anyS = "any".equals(s);
@@ -375,7 +375,7 @@ public final class ModelSas {
         }
     }
 
-    private static int prefixLength(String prefix, InetAddress a) {
+    static int prefixLength(String prefix, InetAddress a) {
         int bits = a instanceof Inet4Address ? 32 : 128;
         if ("any".equals(prefix)) {
             return 0;

@@ -1,0 +1,520 @@
+package org.espline.dsl.runtime;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.espline.dsl.espline.BypassAction;
+import org.espline.dsl.espline.Buffers;
+import org.espline.dsl.espline.CryptoPlacement;
+import org.espline.dsl.espline.Direction;
+import org.espline.dsl.espline.Element;
+import org.espline.dsl.espline.Engine;
+import org.espline.dsl.espline.EngineRef;
+import org.espline.dsl.espline.EsplinePackage;
+import org.espline.dsl.espline.LinkPort;
+import org.espline.dsl.espline.Model;
+import org.espline.dsl.espline.OffloadRef;
+import org.espline.dsl.espline.PcapPort;
+import org.espline.dsl.espline.PipelineKind;
+import org.espline.dsl.espline.Policy;
+import org.espline.dsl.espline.PortRange;
+import org.espline.dsl.espline.ProtectAction;
+import org.espline.dsl.espline.TunPort;
+import org.espline.dsl.espline.UdpPort;
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.pcap.PcapReader;
+import org.espline.runtime.pcap.PcapWriter;
+import org.espline.runtime.pipeline.ChecksumStage;
+import org.espline.runtime.pipeline.ClassifyStage;
+import org.espline.runtime.pipeline.DecryptStage;
+import org.espline.runtime.pipeline.EncryptStage;
+import org.espline.runtime.pipeline.Pipeline;
+import org.espline.runtime.pipeline.Stage;
+import org.espline.runtime.pipeline.TapStage;
+import org.espline.runtime.port.MemoryLink;
+import org.espline.runtime.port.PcapPacketWriter;
+import org.espline.runtime.port.PcapSinkPort;
+import org.espline.runtime.port.PcapSourcePort;
+import org.espline.runtime.port.Port;
+import org.espline.runtime.sa.PolicyAction;
+import org.espline.runtime.sa.PolicyDatabase;
+import org.espline.runtime.sa.SaConfig;
+import org.espline.runtime.sa.SaDatabase;
+import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.sa.Selector;
+import org.espline.runtime.stats.XfrmCounter;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * Builds the runtime's interpreted {@link Pipeline}s of a loaded, validated model (DESIGN.md "Generated versus
+ * interpreted"). The SAs come from {@link ModelSas#sas(ModelSas.Loaded)}; per build:
+ * <ul>
+ *   <li>one SAD with every SA of the model and one SPD (outbound: the {@code dir out} and undirected policies, in
+ *       model order, first match wins, default discard), shared by all pipelines;</li>
+ *   <li>one {@link BufferPool} per {@code buffers} element (missing values: headroom {@value #DEFAULT_HEADROOM},
+ *       tailroom {@value #DEFAULT_TAILROOM}, mtu {@value #DEFAULT_MTU}, fragments {@value #DEFAULT_FRAGMENTS}, pool
+ *       {@value #DEFAULT_POOL_SIZE}); pipelines naming no {@code buffers} share one pool of those defaults;</li>
+ *   <li>per {@code pipeline} a {@link Pipeline} of the model's stages in order, with its own {@link XfrmStats}
+ *       and a batch of {@code batch} packets (default {@value #DEFAULT_BATCH}).</li>
+ * </ul>
+ * Ports: {@code link NAME} is one {@link MemoryLink} per name for the whole build (a tx pipeline's {@code to link x}
+ * feeds an rx pipeline's {@code from link x}; one sender and one receiver per link, as {@link MemoryLink} is
+ * single-producer single-consumer); {@code pcap "f"} reads or writes {@code f} (relative to the
+ * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
+ * refused unless {@linkplain #withPort replaced}. The same directory holds {@code tap pcap} files.
+ *
+ * <p>{@code gso} and {@code gro} are not in the runtime yet: refused, or left out with
+ * {@link #skipUnsupportedStages(boolean)} (and listed by {@link Built#skippedStages()}). Crypto runs inline: an
+ * {@code encrypt}/{@code decrypt} on an engine with workers or on an offload is a note, not an error.
+ *
+ * <p>Not thread-safe; a {@link Built} belongs to its caller, who closes it (pcap files).
+ */
+public final class ModelPipelines {
+    public static final int DEFAULT_HEADROOM = 128;
+    public static final int DEFAULT_TAILROOM = 64;
+    public static final int DEFAULT_MTU = 1500;
+    public static final int DEFAULT_FRAGMENTS = 4;
+    public static final int DEFAULT_POOL_SIZE = 1024;
+    public static final int DEFAULT_BATCH = 32;
+    public static final int DEFAULT_LINK_CAPACITY = 1024;
+
+    /** Which end of a pipeline a substituted port replaces. */
+    public enum End { SOURCE, SINK }
+
+    private final ModelSas sas;
+    private Path outputDirectory = Path.of("");
+    private boolean skipUnsupportedStages;
+    private int linkCapacity = DEFAULT_LINK_CAPACITY;
+    private final Map<String, Port> substitutes = new HashMap<>();
+
+    public ModelPipelines(ModelSas sas) {
+        this.sas = Objects.requireNonNull(sas, "sas");
+    }
+
+    /** Where {@code pcap "f"} ports and {@code tap pcap "f"} files are resolved (default: the working directory). */
+    public ModelPipelines outputDirectory(Path dir) {
+        this.outputDirectory = Objects.requireNonNull(dir, "dir");
+        return this;
+    }
+
+    /** Leave out stages the interpreted runtime lacks ({@code gso}, {@code gro}) instead of refusing the model. */
+    public ModelPipelines skipUnsupportedStages(boolean skip) {
+        this.skipUnsupportedStages = skip;
+        return this;
+    }
+
+    /** Packets in flight on each {@code link}. */
+    public ModelPipelines linkCapacity(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity: " + capacity + " (expected: capacity > 0)");
+        }
+        this.linkCapacity = capacity;
+        return this;
+    }
+
+    /** Uses {@code port} instead of what the model names at that end of pipeline {@code pipeline}. */
+    public ModelPipelines withPort(String pipeline, End end, Port port) {
+        substitutes.put(key(pipeline, end), Objects.requireNonNull(port, "port"));
+        return this;
+    }
+
+    private static String key(String pipeline, End end) {
+        return pipeline + "\u0000" + end;
+    }
+
+    /** Loads the model (with its imports) and builds it. */
+    public Built build(Path model) throws ModelException {
+        ModelSas.Loaded loaded = sas.load(model);
+        if (loaded.hasErrors()) {
+            throw new ModelException(loaded.errors());
+        }
+        return build(loaded);
+    }
+
+    /**
+     * Builds the pipelines of loaded models.
+     *
+     * @throws ModelException for a model with errors, SAs that are no configuration, and everything the
+     *         interpreted runtime cannot run (each with its position)
+     */
+    public Built build(ModelSas.Loaded loaded) throws ModelException {
+        if (loaded.hasErrors()) {
+            throw new ModelException(loaded.errors());
+        }
+        List<SaConfig> configs = sas.sas(loaded);
+        Builder b = new Builder(loaded, configs);
+        Set<String> names = new HashSet<>();
+        for (Model m : loaded.models()) {
+            for (Element e : m.getElements()) {
+                if (e instanceof org.espline.dsl.espline.Pipeline p) {
+                    names.add(p.getName());
+                }
+            }
+        }
+        for (String k : substitutes.keySet()) {
+            String pipeline = k.substring(0, k.indexOf('\u0000'));
+            if (!names.contains(pipeline)) {
+                throw new IllegalArgumentException("withPort: the model has no pipeline " + pipeline + " (pipelines: "
+                        + new TreeSet<>(names) + ")");
+            }
+        }
+        try {
+            b.run();
+        } catch (RuntimeException e) {
+            b.built.close();
+            throw e;
+        }
+        if (!b.problems.isEmpty()) {
+            b.built.close();
+            throw new ModelException(b.problems);
+        }
+        return b.built;
+    }
+
+    /** The result of a build: the shared tables, pools and links, and one pipeline per {@code pipeline}. */
+    public static final class Built implements Closeable {
+        private final SaDatabase sad = new SaDatabase();
+        private final PolicyDatabase spd = new PolicyDatabase(PolicyAction.DISCARD);
+        private final Map<String, BufferPool> pools = new LinkedHashMap<>();
+        private final Map<String, MemoryLink> links = new LinkedHashMap<>();
+        private final Map<String, Pipeline> pipelines = new LinkedHashMap<>();
+        private final Map<String, XfrmStats> stats = new HashMap<>();
+        private final Map<String, BufferPool> pipelinePools = new HashMap<>();
+        private final Map<String, List<Stage>> stages = new HashMap<>();
+        private final List<String> skipped = new ArrayList<>();
+        private final List<ModelProblem> notes = new ArrayList<>();
+        private final List<Closeable> files = new ArrayList<>();
+
+        Built() {
+        }
+
+        public SaDatabase sad() { return sad; }
+
+        public PolicyDatabase spd() { return spd; }
+
+        /** The pools by {@code buffers} name (the default pool, if used, is {@code ""}). */
+        public Map<String, BufferPool> pools() { return Collections.unmodifiableMap(pools); }
+
+        /** The links by name. */
+        public Map<String, MemoryLink> links() { return Collections.unmodifiableMap(links); }
+
+        /** The pipelines by name, in model order. */
+        public Map<String, Pipeline> pipelines() { return Collections.unmodifiableMap(pipelines); }
+
+        public Pipeline pipeline(String name) {
+            Pipeline p = pipelines.get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("no pipeline " + name + " (pipelines: " + pipelines.keySet() + ")");
+            }
+            return p;
+        }
+
+        /** The counters of one pipeline's stages. */
+        public XfrmStats stats(String pipeline) {
+            pipeline(pipeline);
+            return stats.get(pipeline);
+        }
+
+        /** The pool a pipeline's source fills. */
+        public BufferPool pool(String pipeline) {
+            pipeline(pipeline);
+            return pipelinePools.get(pipeline);
+        }
+
+        /** The stage instances of one pipeline, in order (for their own counters, e.g. {@link TapStage#records()}). */
+        public List<Stage> stages(String pipeline) {
+            pipeline(pipeline);
+            return Collections.unmodifiableList(stages.get(pipeline));
+        }
+
+        /** Stages left out by {@link ModelPipelines#skipUnsupportedStages(boolean)}, as {@code pipeline: stage}. */
+        public List<String> skippedStages() { return Collections.unmodifiableList(skipped); }
+
+        /** What runs differently from what the model says (warnings with positions), e.g. inline crypto. */
+        public List<ModelProblem> notes() { return Collections.unmodifiableList(notes); }
+
+        /** Flushes and closes the pcap files the build opened (substituted ports stay with their owner). */
+        @Override
+        public void close() {
+            IOException first = null;
+            for (Closeable c : files) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                }
+            }
+            files.clear();
+            if (first != null) {
+                throw new UncheckedIOException(first);
+            }
+        }
+    }
+
+    private final class Builder {
+        final ModelSas.Loaded loaded;
+        final List<SaConfig> configs;
+        final Built built = new Built();
+        final List<ModelProblem> problems = new ArrayList<>();
+        final Map<String, SecurityAssociation> byName = new HashMap<>();
+        final Map<String, String> linkSenders = new HashMap<>();
+        final Map<String, String> linkReceivers = new HashMap<>();
+
+        Builder(ModelSas.Loaded loaded, List<SaConfig> configs) {
+            this.loaded = loaded;
+            this.configs = configs;
+        }
+
+        void run() {
+            for (SaConfig c : configs) {
+                SecurityAssociation sa = new SecurityAssociation(c);
+                built.sad.put(sa);
+                byName.put(c.name(), sa);
+            }
+            List<Model> models = loaded.models();
+            for (Model m : models) {
+                for (Element e : m.getElements()) {
+                    if (e instanceof Policy p) {
+                        policy(p);
+                    }
+                }
+            }
+            for (Model m : models) {
+                for (Element e : m.getElements()) {
+                    if (e instanceof org.espline.dsl.espline.Pipeline p) {
+                        pipeline(p);
+                    }
+                }
+            }
+        }
+
+        private void error(org.eclipse.emf.ecore.EObject o, org.eclipse.emf.ecore.EStructuralFeature f, String message) {
+            problems.add(ModelSas.problem(loaded, o, f, message));
+        }
+
+        private void note(org.eclipse.emf.ecore.EObject o, String message) {
+            ModelProblem p = ModelSas.problem(loaded, o, null, message);
+            built.notes.add(new ModelProblem(p.file(), p.line(), p.column(), ModelProblem.Severity.WARNING, message));
+        }
+
+        // ------------------------------------------------------------ SPD
+
+        /** The SPD is outbound (classification on tx): {@code dir in} policies are not in it. */
+        private void policy(Policy p) {
+            if (p.getDirection() == Direction.IN) {
+                return;
+            }
+            PolicyAction action;
+            SecurityAssociation sa = null;
+            if (p.getAction() instanceof ProtectAction protect) {
+                sa = protect.getSa() == null ? null : byName.get(protect.getSa().getName());
+                if (sa == null) {
+                    error(p.getAction(), null, "policy " + p.getName() + ": no usable SA to protect with");
+                    return;
+                }
+                action = PolicyAction.PROTECT;
+            } else if (p.getAction() instanceof BypassAction) {
+                action = PolicyAction.BYPASS;
+            } else {
+                action = PolicyAction.DISCARD;
+            }
+            int protocol = ModelSas.protocol(p);
+            int[] sports = range(p.getSourcePorts());
+            int[] dports = range(p.getDestinationPorts());
+            for (InetAddress[] f : ModelSas.selectorFamilies(loaded, p, problems)) {
+                try {
+                    Selector s = new Selector(f[0], ModelSas.prefixLength(p.getSource(), f[0]), f[1],
+                            ModelSas.prefixLength(p.getDestination(), f[1]), protocol, sports[0], sports[1], dports[0], dports[1]);
+                    built.spd.add(new org.espline.runtime.sa.Policy(s, action, sa));
+                } catch (IllegalArgumentException e) {
+                    error(p, EsplinePackage.Literals.ELEMENT__NAME, "policy " + p.getName() + ": " + e.getMessage());
+                }
+            }
+        }
+
+        private int[] range(PortRange r) {
+            if (r == null) {
+                return new int[] {0, 0xFFFF};
+            }
+            int to = ModelSas.absent(r, EsplinePackage.Literals.PORT_RANGE__TO) ? r.getFrom() : r.getTo();
+            return new int[] {r.getFrom(), to};
+        }
+
+        // ------------------------------------------------------------ pools
+
+        private BufferPool pool(org.espline.dsl.espline.Pipeline p) {
+            Buffers b = p.getBuffers();
+            String name = b == null ? "" : b.getName();
+            BufferPool existing = built.pools.get(name);
+            if (existing != null) {
+                return existing;
+            }
+            int headroom = DEFAULT_HEADROOM;
+            int tailroom = DEFAULT_TAILROOM;
+            int mtu = DEFAULT_MTU;
+            int fragments = DEFAULT_FRAGMENTS;
+            int size = DEFAULT_POOL_SIZE;
+            if (b != null) {
+                headroom = value(b, EsplinePackage.Literals.BUFFERS__HEADROOM, b.getHeadroom(), headroom);
+                tailroom = value(b, EsplinePackage.Literals.BUFFERS__TAILROOM, b.getTailroom(), tailroom);
+                mtu = value(b, EsplinePackage.Literals.BUFFERS__MTU, b.getMtu(), mtu);
+                fragments = value(b, EsplinePackage.Literals.BUFFERS__MAX_FRAGMENTS, b.getMaxFragments(), fragments);
+                size = value(b, EsplinePackage.Literals.BUFFERS__POOL_SIZE, b.getPoolSize(), size);
+            }
+            BufferPool pool;
+            try {
+                pool = new BufferPool(size, headroom, mtu, tailroom, fragments);
+            } catch (IllegalArgumentException e) {
+                error(b == null ? p : b, EsplinePackage.Literals.ELEMENT__NAME, "buffers " + name + ": " + e.getMessage());
+                return null;
+            }
+            built.pools.put(name, pool);
+            return pool;
+        }
+
+        private int value(Buffers b, org.eclipse.emf.ecore.EStructuralFeature f, int v, int otherwise) {
+            return ModelSas.absent(b, f) ? otherwise : v;
+        }
+
+        // ------------------------------------------------------------ pipelines
+
+        private void pipeline(org.espline.dsl.espline.Pipeline p) {
+            String name = p.getName();
+            if (built.pipelines.containsKey(name)) {
+                error(p, EsplinePackage.Literals.ELEMENT__NAME, "pipeline " + name
+                        + ": another pipeline of the same name is built already (build the models separately)");
+                return;
+            }
+            int before = problems.size();
+            boolean tx = p.getKind() == PipelineKind.TX;
+            BufferPool pool = pool(p);
+            XfrmStats stats = new XfrmStats();
+            List<Stage> stages = new ArrayList<>();
+            for (org.espline.dsl.espline.Stage s : p.getStages()) {
+                Stage st = stage(p, s, stats, tx);
+                if (st != null) {
+                    stages.add(st);
+                }
+            }
+            Port source = port(p, End.SOURCE, p.getSource(), pool);
+            Port sink = port(p, End.SINK, p.getSink(), pool);
+            int batch = ModelSas.absent(p, EsplinePackage.Literals.PIPELINE__BATCH_SIZE) ? DEFAULT_BATCH : p.getBatchSize();
+            if (batch <= 0) {
+                error(p, EsplinePackage.Literals.PIPELINE__BATCH_SIZE, "pipeline " + name + ": batch must be positive, was " + batch);
+            }
+            if (problems.size() != before) {
+                return;
+            }
+            built.pipelines.put(name, new Pipeline(source, stages.toArray(new Stage[0]), sink, batch));
+            built.stats.put(name, stats);
+            built.pipelinePools.put(name, pool);
+            built.stages.put(name, stages);
+        }
+
+        private Stage stage(org.espline.dsl.espline.Pipeline p, org.espline.dsl.espline.Stage s, XfrmStats stats, boolean tx) {
+            if (s instanceof org.espline.dsl.espline.ClassifyStage) {
+                return new ClassifyStage(built.spd, stats);
+            }
+            if (s instanceof org.espline.dsl.espline.EncryptStage e) {
+                inline(p, "encrypt", e.getCrypto());
+                return new EncryptStage(stats);
+            }
+            if (s instanceof org.espline.dsl.espline.DecryptStage d) {
+                inline(p, "decrypt", d.getCrypto());
+                return new DecryptStage(built.sad, stats, false);
+            }
+            if (s instanceof org.espline.dsl.espline.ChecksumStage) {
+                return new ChecksumStage(stats, tx ? XfrmCounter.XfrmOutBundleGenError : XfrmCounter.XfrmInHdrError);
+            }
+            if (s instanceof org.espline.dsl.espline.TapStage t) {
+                PcapWriter w = writer(t, EsplinePackage.Literals.TAP_STAGE__FILE, t.getFile());
+                return w == null ? null : new TapStage(new PcapPacketWriter(w));
+            }
+            String word = s instanceof org.espline.dsl.espline.GsoStage ? "gso" : "gro";
+            if (skipUnsupportedStages) {
+                built.skipped.add(p.getName() + ": " + word);
+                note(s, "pipeline " + p.getName() + ": stage " + word + " skipped (not supported by the interpreted runtime yet)");
+            } else {
+                error(s, null, "stage " + word + " is not supported by the interpreted runtime yet");
+            }
+            return null;
+        }
+
+        private void inline(org.espline.dsl.espline.Pipeline p, String stage, CryptoPlacement c) {
+            if (c instanceof EngineRef r && r.getEngine() != null) {
+                Engine e = r.getEngine();
+                if (!ModelSas.absent(e, EsplinePackage.Literals.ENGINE__WORKERS) && e.getWorkers() > 0) {
+                    note(c, "pipeline " + p.getName() + ": " + stage + " runs inline (engine " + e.getName()
+                            + "'s " + e.getWorkers() + " workers are not used by the interpreted runtime yet)");
+                }
+            } else if (c instanceof OffloadRef r && r.getOffload() != null) {
+                note(c, "pipeline " + p.getName() + ": " + stage + " runs inline (offload " + r.getOffload().getName()
+                        + " is not used by the interpreted runtime yet)");
+            }
+        }
+
+        private Port port(org.espline.dsl.espline.Pipeline p, End end, org.espline.dsl.espline.Port port, BufferPool pool) {
+            Port substitute = substitutes.get(key(p.getName(), end));
+            if (substitute != null) {
+                return substitute;
+            }
+            if (port instanceof LinkPort l) {
+                Map<String, String> ends = end == End.SOURCE ? linkReceivers : linkSenders;
+                String other = ends.putIfAbsent(l.getLink(), p.getName());
+                if (other != null) {
+                    error(port, EsplinePackage.Literals.LINK_PORT__LINK, "link " + l.getLink() + " already has a "
+                            + (end == End.SOURCE ? "receiver" : "sender") + ", pipeline " + other
+                            + ": a link is one wire with one sender and one receiver");
+                    return null;
+                }
+                return built.links.computeIfAbsent(l.getLink(), n -> new MemoryLink(linkCapacity));
+            }
+            if (port instanceof PcapPort f) {
+                if (end == End.SINK) {
+                    PcapWriter w = writer(f, EsplinePackage.Literals.PCAP_PORT__FILE, f.getFile());
+                    return w == null ? null : new PcapSinkPort(w);
+                }
+                Path file = outputDirectory.resolve(f.getFile());
+                try {
+                    PcapReader r = new PcapReader(file);
+                    built.files.add(r);
+                    return pool == null ? null : new PcapSourcePort(r, pool);
+                } catch (IOException e) {
+                    error(f, EsplinePackage.Literals.PCAP_PORT__FILE, "pcap \"" + f.getFile() + "\": cannot read " + file
+                            + ": " + e.getMessage());
+                    return null;
+                }
+            }
+            String word = port instanceof UdpPort ? "udp" : port instanceof TunPort ? "tun" : "?";
+            error(port, null, "port " + word + " needs the gateway runtime (issue 7)");
+            return null;
+        }
+
+        private PcapWriter writer(org.eclipse.emf.ecore.EObject o, org.eclipse.emf.ecore.EStructuralFeature f, String name) {
+            Path file = outputDirectory.resolve(name);
+            try {
+                PcapWriter w = new PcapWriter(file);
+                built.files.add(w);
+                return w;
+            } catch (IOException e) {
+                error(o, f, "pcap \"" + name + "\": cannot write " + file + ": " + e.getMessage());
+                return null;
+            }
+        }
+    }
+}
