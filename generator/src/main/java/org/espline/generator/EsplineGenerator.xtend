@@ -22,6 +22,7 @@ import org.espline.dsl.espline.SecurityAssociation
 import org.espline.dsl.espline.Stage
 import org.espline.dsl.espline.TapStage
 import org.espline.runtime.config.XfrmPolicy
+import org.espline.runtime.crypto.IntegrityAlgorithm
 import org.espline.runtime.sa.Lifetime
 import org.espline.runtime.sa.SaConfig
 import org.espline.runtime.sa.SaMode
@@ -114,10 +115,10 @@ class EsplineGenerator {
 
 		/** The security associations of «in.sourceName», with their per-packet overheads as constants. */
 		public final class «saClassName(in)» {
-			«FOR e : in.sas.entrySet SEPARATOR '\n'»
+			«FOR e : in.sas.entrySet»
 				«saConstant(e.value, in.saElements.get(e.key))»
-			«ENDFOR»
 
+			«ENDFOR»
 			private «saClassName(in)»() {
 			}
 
@@ -134,7 +135,7 @@ class EsplineGenerator {
 				.mode(SaMode.«c.mode.name»)
 				.reqid(«hex32(c.reqid)»)
 				.encryption(EncryptionAlgorithm.«c.encryption.name», «encryptionKey(sa, c)»)
-				«IF c.integrity !== null».integrity(IntegrityAlgorithm.«c.integrity.name», «integrityKey(sa)»)«ENDIF»
+				«IF c.integrity !== null && c.integrity != IntegrityAlgorithm.NONE».integrity(IntegrityAlgorithm.«c.integrity.name», «integrityKey(sa)»)«ENDIF»
 				.icvLength(«c.icvLength»)
 				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»address("«c.encapsulation.originalAddress.hostAddress»")«ENDIF»))«ENDIF»
 				.esn(«c.esn»)

@@ -26,7 +26,6 @@ public final class HostToHostSecurityAssociations {
 			.mode(SaMode.TRANSPORT)
 			.reqid(0x00003001)
 			.encryption(EncryptionAlgorithm.CHACHA20_POLY1305, environmentKey("DB1_TO_DB2_KEY"))
-			.integrity(IntegrityAlgorithm.NONE, KeyMaterial.EMPTY)
 			.icvLength(16)
 			.esn(true)
 			.replayWindow(4096)
@@ -43,7 +42,7 @@ public final class HostToHostSecurityAssociations {
 	public static final int DB1_TO_DB2_MAX_TRAILER = 5;
 	/** Integrity check value of db1_to_db2. */
 	public static final int DB1_TO_DB2_ICV = 16;
-	
+
 	public static final SaConfig DB2_TO_DB1 = SaConfig.builder()
 			.name("db2_to_db1")
 			.source(address("2001:db8:10:0:0:0:0:2"))
@@ -52,7 +51,6 @@ public final class HostToHostSecurityAssociations {
 			.mode(SaMode.TRANSPORT)
 			.reqid(0x00003002)
 			.encryption(EncryptionAlgorithm.AES_GCM, environmentKey("DB2_TO_DB1_KEY"))
-			.integrity(IntegrityAlgorithm.NONE, KeyMaterial.EMPTY)
 			.icvLength(16)
 			.esn(true)
 			.replayWindow(4096)

@@ -26,7 +26,6 @@ public final class GwASecurityAssociations {
 			.mode(SaMode.TUNNEL)
 			.reqid(0x00001001)
 			.encryption(EncryptionAlgorithm.AES_GCM, hexKey("8a3f5e2c91d04b7e6f1a2b3c4d5e6f70c0ffee01"))
-			.integrity(IntegrityAlgorithm.NONE, KeyMaterial.EMPTY)
 			.icvLength(16)
 			.encapsulation(new UdpEncapsulation(4500, 4500, null))
 			.esn(true)
@@ -44,7 +43,7 @@ public final class GwASecurityAssociations {
 	public static final int A_TO_B_MAX_TRAILER = 5;
 	/** Integrity check value of a_to_b. */
 	public static final int A_TO_B_ICV = 16;
-	
+
 	public static final SaConfig B_TO_A = SaConfig.builder()
 			.name("b_to_a")
 			.source(address("198.51.100.1"))
