@@ -129,15 +129,15 @@ class EsplineGenerator {
 	def saConstant(SaConfig c, SecurityAssociation sa) '''
 		public static final SaConfig «constant(c.name)» = SaConfig.builder()
 				.name("«c.name»")
-				«IF c.source !== null».source(address("«c.source.hostAddress»"))«ENDIF»
-				«IF c.destination !== null».destination(address("«c.destination.hostAddress»"))«ENDIF»
+				«IF c.source !== null».source(address("«XfrmPolicy.address(c.source)»"))«ENDIF»
+				«IF c.destination !== null».destination(address("«XfrmPolicy.address(c.destination)»"))«ENDIF»
 				.spi(«hex32(c.spi)»)
 				.mode(SaMode.«c.mode.name»)
 				.reqid(«hex32(c.reqid)»)
 				.encryption(EncryptionAlgorithm.«c.encryption.name», «encryptionKey(sa, c)»)
 				«IF c.integrity !== null && c.integrity != IntegrityAlgorithm.NONE».integrity(IntegrityAlgorithm.«c.integrity.name», «integrityKey(sa)»)«ENDIF»
 				.icvLength(«c.icvLength»)
-				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»address("«c.encapsulation.originalAddress.hostAddress»")«ENDIF»))«ENDIF»
+				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»address("«XfrmPolicy.address(c.encapsulation.originalAddress)»")«ENDIF»))«ENDIF»
 				.esn(«c.esn»)
 				.replayWindow(«c.replayWindow»)
 				.inboundSequence(«c.inboundSequence»L)
@@ -299,7 +299,7 @@ class EsplineGenerator {
 	}
 
 	def policy(Input in, XfrmPolicy p) '''
-		spd.add(new Policy(new Selector(address("«p.source.hostAddress»"), «p.sourcePrefix», address("«p.destination.hostAddress»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
+		spd.add(new Policy(new Selector(address("«XfrmPolicy.address(p.source)»"), «p.sourcePrefix», address("«XfrmPolicy.address(p.destination)»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
 				«action(in, p)»));
 	'''
 

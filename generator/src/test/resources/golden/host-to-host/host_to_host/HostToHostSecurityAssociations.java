@@ -20,8 +20,8 @@ import org.espline.runtime.sa.UdpEncapsulation;
 public final class HostToHostSecurityAssociations {
 	public static final SaConfig DB1_TO_DB2 = SaConfig.builder()
 			.name("db1_to_db2")
-			.source(address("2001:db8:10:0:0:0:0:1"))
-			.destination(address("2001:db8:10:0:0:0:0:2"))
+			.source(address("2001:db8:10::1"))
+			.destination(address("2001:db8:10::2"))
 			.spi(0x00003001)
 			.mode(SaMode.TRANSPORT)
 			.reqid(0x00003001)
@@ -45,8 +45,8 @@ public final class HostToHostSecurityAssociations {
 
 	public static final SaConfig DB2_TO_DB1 = SaConfig.builder()
 			.name("db2_to_db1")
-			.source(address("2001:db8:10:0:0:0:0:2"))
-			.destination(address("2001:db8:10:0:0:0:0:1"))
+			.source(address("2001:db8:10::2"))
+			.destination(address("2001:db8:10::1"))
 			.spi(0x00003002)
 			.mode(SaMode.TRANSPORT)
 			.reqid(0x00003002)

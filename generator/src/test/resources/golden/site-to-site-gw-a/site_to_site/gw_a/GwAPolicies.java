@@ -23,7 +23,7 @@ public final class GwAPolicies {
 		PolicyDatabase spd = new PolicyDatabase(PolicyAction.BYPASS);
 		spd.add(new Policy(new Selector(address("0.0.0.0"), 0, address("0.0.0.0"), 0, 17, 0, 65535, 500, 500),
 				PolicyAction.BYPASS, null));
-		spd.add(new Policy(new Selector(address("0:0:0:0:0:0:0:0"), 0, address("0:0:0:0:0:0:0:0"), 0, 17, 0, 65535, 500, 500),
+		spd.add(new Policy(new Selector(address("::"), 0, address("::"), 0, 17, 0, 65535, 500, 500),
 				PolicyAction.BYPASS, null));
 		spd.add(new Policy(new Selector(address("10.1.0.0"), 16, address("10.2.0.0"), 16, 0, 0, 65535, 0, 65535),
 				PolicyAction.PROTECT, A_TO_B));
