@@ -14,6 +14,7 @@ public final class Main {
             "  validate FILE.espl...     check models: file:line:col: error|warning: message on stderr",
             "  import xfrm FILE          print ip xfrm state/policy text as an .espl model",
             "  export xfrm|wireshark M   print a model's SAs and policies as ip xfrm commands, or Wireshark's esp_sa",
+            "  generate MODEL... -o DIR  validate models and write their generated Java data planes under DIR",
             "  lsp                       the .espl language server on stdin/stdout",
             "  help                      this text");
 
@@ -52,6 +53,8 @@ public final class Main {
                 return new ModelCommands(out, err).importCommand(rest);
             case "export":
                 return new ModelCommands(out, err).export(rest);
+            case "generate":
+                return new GenerateCommand(out, err).run(rest);
             case "lsp":
                 if (!rest.isEmpty()) {
                     err.println("usage: espline lsp   (speaks LSP on stdin/stdout)");
