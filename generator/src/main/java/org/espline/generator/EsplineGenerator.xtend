@@ -263,7 +263,8 @@ class EsplineGenerator {
 			}
 
 			private static PolicyDatabase spd() {
-				PolicyDatabase spd = new PolicyDatabase(PolicyAction.BYPASS);
+				// Traffic no policy names is discarded, never sent in the clear: a bypass must be written.
+				PolicyDatabase spd = new PolicyDatabase(PolicyAction.DISCARD);
 				«FOR p : outbound(in)»
 					«policy(in, p)»
 				«ENDFOR»

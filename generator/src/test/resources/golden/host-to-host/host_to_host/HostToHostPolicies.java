@@ -20,7 +20,8 @@ public final class HostToHostPolicies {
 	}
 
 	private static PolicyDatabase spd() {
-		PolicyDatabase spd = new PolicyDatabase(PolicyAction.BYPASS);
+		// Traffic no policy names is discarded, never sent in the clear: a bypass must be written.
+		PolicyDatabase spd = new PolicyDatabase(PolicyAction.DISCARD);
 		spd.add(new Policy(new Selector(address("2001:db8:10::1"), 128, address("2001:db8:10::2"), 128, 6, 0, 65535, 5432, 5432),
 				PolicyAction.PROTECT, DB1_TO_DB2));
 		spd.add(new Policy(new Selector(address("2001:db8:10::1"), 128, address("2001:db8:10::2"), 128, 0, 0, 65535, 0, 65535),

@@ -20,7 +20,8 @@ public final class GwAPolicies {
 	}
 
 	private static PolicyDatabase spd() {
-		PolicyDatabase spd = new PolicyDatabase(PolicyAction.BYPASS);
+		// Traffic no policy names is discarded, never sent in the clear: a bypass must be written.
+		PolicyDatabase spd = new PolicyDatabase(PolicyAction.DISCARD);
 		spd.add(new Policy(new Selector(address("0.0.0.0"), 0, address("0.0.0.0"), 0, 17, 0, 65535, 500, 500),
 				PolicyAction.BYPASS, null));
 		spd.add(new Policy(new Selector(address("::"), 0, address("::"), 0, 17, 0, 65535, 500, 500),
