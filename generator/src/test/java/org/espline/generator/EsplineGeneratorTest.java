@@ -37,10 +37,12 @@ import org.espline.runtime.port.CollectingPort;
 import org.espline.runtime.port.MemorySourcePort;
 import org.espline.runtime.port.Port;
 import org.espline.runtime.sa.Policy;
+import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyDatabase;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,14 +145,16 @@ class EsplineGeneratorTest {
         Path classes = compile(generate("site-to-site-gw-a"), tmp);
         List<byte[]> sent = new ArrayList<>();
         for (int i = 0; i < 70; i++) {
-            // Protected (10.2/16), discarded (elsewhere) and IKE (bypassed) traffic.
+            // Protected (10.2/16), discarded (elsewhere), IKE (bypassed) and unmatched (outside 10.1/16) traffic.
             byte[] dst = i % 5 == 4 ? new byte[] {10, 9, 0, 1} : new byte[] {10, 2, 0, (byte) (7 + i % 3)};
-            sent.add(udp4(new byte[] {10, 1, 0, 5}, dst, 1000 + i, i % 7 == 6 ? 500 : 53, 11 * i));
+            byte[] src = i % 11 == 10 ? new byte[] {(byte) 192, (byte) 168, 1, 1} : new byte[] {10, 1, 0, 5};
+            sent.add(udp4(src, dst, 1000 + i, i % 7 == 6 ? 500 : 53, 11 * i));
         }
         Stage gso = (in, out) -> out.moveFrom(in);
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> egress = loader.loadClass("site_to_site.gw_a.EgressPipeline");
             PolicyDatabase generatedSpd = (PolicyDatabase) loader.loadClass("site_to_site.gw_a.GwAPolicies").getField("SPD").get(null);
+            assertEquals(PolicyAction.DISCARD, generatedSpd.defaultAction(), "unmatched traffic must not leave in the clear");
             // The interpreted pipeline gets the same policies over fresh SAs (sequence numbers from 1 again).
             PolicyDatabase spd = new PolicyDatabase(generatedSpd.defaultAction());
             for (Policy p : generatedSpd.all()) {
@@ -177,6 +181,7 @@ class EsplineGeneratorTest {
                 assertArrayEquals(interpreted.packets().get(i), generated.packets().get(i), "packet " + i);
             }
             assertEquals(interpretedStats.toString(), generatedStats.toString());
+            assertTrue(generatedStats.get(XfrmCounter.XfrmOutNoPols) > 0, generatedStats.toString());
         }
     }
 
