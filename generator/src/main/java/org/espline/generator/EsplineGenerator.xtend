@@ -98,13 +98,7 @@ class EsplineGenerator {
 		«header(in)»
 		package «pkg»;
 
-		import java.io.IOException;
-		import java.io.UncheckedIOException;
-		import java.net.InetAddress;
-		import java.net.UnknownHostException;
-		import java.nio.file.Files;
-		import java.nio.file.Path;
-
+		import org.espline.runtime.config.KeySources;
 		import org.espline.runtime.crypto.EncryptionAlgorithm;
 		import org.espline.runtime.crypto.IntegrityAlgorithm;
 		import org.espline.runtime.crypto.KeyMaterial;
@@ -121,23 +115,21 @@ class EsplineGenerator {
 			«ENDFOR»
 			private «saClassName(in)»() {
 			}
-
-			«helpers»
 		}
 	'''
 
 	def saConstant(SaConfig c, SecurityAssociation sa) '''
 		public static final SaConfig «constant(c.name)» = SaConfig.builder()
 				.name("«c.name»")
-				«IF c.source !== null».source(address("«XfrmPolicy.address(c.source)»"))«ENDIF»
-				«IF c.destination !== null».destination(address("«XfrmPolicy.address(c.destination)»"))«ENDIF»
+				«IF c.source !== null».source(KeySources.address("«XfrmPolicy.address(c.source)»"))«ENDIF»
+				«IF c.destination !== null».destination(KeySources.address("«XfrmPolicy.address(c.destination)»"))«ENDIF»
 				.spi(«hex32(c.spi)»)
 				.mode(SaMode.«c.mode.name»)
 				.reqid(«hex32(c.reqid)»)
 				.encryption(EncryptionAlgorithm.«c.encryption.name», «encryptionKey(sa, c)»)
 				«IF c.integrity !== null && c.integrity != IntegrityAlgorithm.NONE».integrity(IntegrityAlgorithm.«c.integrity.name», «integrityKey(sa)»)«ENDIF»
 				.icvLength(«c.icvLength»)
-				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»address("«XfrmPolicy.address(c.encapsulation.originalAddress)»")«ENDIF»))«ENDIF»
+				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»KeySources.address("«XfrmPolicy.address(c.encapsulation.originalAddress)»")«ENDIF»))«ENDIF»
 				.esn(«c.esn»)
 				.replayWindow(«c.replayWindow»)
 				.inboundSequence(«c.inboundSequence»L)
@@ -179,62 +171,13 @@ class EsplineGenerator {
 		if (alg instanceof CipherIntegrity) key(alg.integrityKey) else 'KeyMaterial.EMPTY'
 	}
 
-	def dispatch CharSequence key(HexKey k) '''hexKey("«k.hex.substring(2)»")'''
+	def dispatch CharSequence key(HexKey k) '''KeySources.hex("«k.hex.substring(2)»")'''
 
-	def dispatch CharSequence key(EnvironmentKey k) '''environmentKey("«k.variable»")'''
+	def dispatch CharSequence key(EnvironmentKey k) '''KeySources.environment("«k.variable»")'''
 
-	def dispatch CharSequence key(FileKey k) '''fileKey("«k.path.replace('\\', '\\\\').replace('"', '\\"')»")'''
+	def dispatch CharSequence key(FileKey k) '''KeySources.file("«k.path.replace('\\', '\\\\').replace('"', '\\"')»")'''
 
 	def dispatch CharSequence key(Key k) '''KeyMaterial.EMPTY'''
-
-	def helpers() '''
-		private static InetAddress address(String literal) {
-			try {
-				return InetAddress.getByName(literal);
-			} catch (UnknownHostException e) {
-				throw new IllegalArgumentException(literal, e);
-			}
-		}
-
-		private static byte[] hex(String digits) {
-			String d = digits.strip();
-			if (d.startsWith("0x") || d.startsWith("0X")) {
-				d = d.substring(2);
-			}
-			if (d.length() % 2 != 0) {
-				throw new IllegalArgumentException("key: odd number of hex digits");
-			}
-			byte[] out = new byte[d.length() / 2];
-			for (int i = 0; i < out.length; i++) {
-				out[i] = (byte) Integer.parseInt(d.substring(2 * i, 2 * i + 2), 16);
-			}
-			return out;
-		}
-
-		private static KeyMaterial hexKey(String digits) {
-			return KeyMaterial.of(hex(digits));
-		}
-
-		/** A key from an environment variable holding hex, read once when this class is initialised. */
-		private static KeyMaterial environmentKey(String variable) {
-			String value = System.getenv(variable);
-			if (value == null) {
-				throw new IllegalStateException("key env:" + variable + ": the environment variable is not set");
-			}
-			return KeyMaterial.of(hex(value));
-		}
-
-		/** A key file: hex text (0x optional) or raw key bytes; a relative path is relative to the working directory. */
-		private static KeyMaterial fileKey(String path) {
-			try {
-				byte[] content = Files.readAllBytes(Path.of(path));
-				String text = new String(content, java.nio.charset.StandardCharsets.US_ASCII).strip();
-				return KeyMaterial.of(text.matches("(0[xX])?([0-9a-fA-F]{2})+") ? hex(text) : content);
-			} catch (IOException e) {
-				throw new UncheckedIOException("key file:" + path, e);
-			}
-		}
-	'''
 
 	// ------------------------------------------------------------------ policies
 
@@ -242,9 +185,7 @@ class EsplineGenerator {
 		«header(in)»
 		package «pkg»;
 
-		import java.net.InetAddress;
-		import java.net.UnknownHostException;
-
+		import org.espline.runtime.config.KeySources;
 		import org.espline.runtime.sa.Policy;
 		import org.espline.runtime.sa.PolicyAction;
 		import org.espline.runtime.sa.PolicyDatabase;
@@ -270,14 +211,6 @@ class EsplineGenerator {
 				«ENDFOR»
 				return spd;
 			}
-
-			private static InetAddress address(String literal) {
-				try {
-					return InetAddress.getByName(literal);
-				} catch (UnknownHostException e) {
-					throw new IllegalArgumentException(literal, e);
-				}
-			}
 		}
 	'''
 
@@ -300,7 +233,7 @@ class EsplineGenerator {
 	}
 
 	def policy(Input in, XfrmPolicy p) '''
-		spd.add(new Policy(new Selector(address("«XfrmPolicy.address(p.source)»"), «p.sourcePrefix», address("«XfrmPolicy.address(p.destination)»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
+		spd.add(new Policy(new Selector(KeySources.address("«XfrmPolicy.address(p.source)»"), «p.sourcePrefix», KeySources.address("«XfrmPolicy.address(p.destination)»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
 				«action(in, p)»));
 	'''
 
@@ -330,84 +263,28 @@ class EsplineGenerator {
 		 * The stages run in model order, called directly; two batches are ping-ponged, so the steady state allocates nothing.
 		 * Not thread-safe: one instance per worker thread.
 		 */
-		public final class «pipelineClassName(p)» {
+		public final class «pipelineClassName(p)» extends AbstractPipeline {
 			public static final int BATCH_SIZE = «batchSize(p)»;
 
-			private final Port source;
-			private final Port sink;
 			«FOR s : p.stages.indexed»
 				«stageField(s.value, s.key)»
 			«ENDFOR»
-			private PacketBatch a = new PacketBatch(BATCH_SIZE);
-			private PacketBatch b = new PacketBatch(BATCH_SIZE);
-			private final PacketBatch pending = new PacketBatch(BATCH_SIZE);
-			private boolean sourceDone;
-			private boolean finished;
-			private long received;
-			private long delivered;
 
 			public «pipelineClassName(p)»(«constructorParameters(p)») {
-				this.source = source;
-				this.sink = sink;
+				super(source, sink, BATCH_SIZE);
 				«FOR s : p.stages.indexed»
 					«stageInit(in, s.value, s.key)»
 				«ENDFOR»
 			}
 
-			/** As {@code Pipeline.runOnce()}: held packets first, then one batch through every stage to the sink; -1 when done. */
-			public int runOnce() {
-				if (finished) {
-					return -1;
-				}
-				if (!pending.isEmpty()) {
-					delivered += sink.send(pending);
-					if (!pending.isEmpty()) {
-						return 0;
-					}
-				}
-				if (sourceDone) {
-					finish();
-					return -1;
-				}
-				PacketBatch in = a;
-				PacketBatch out = b;
-				in.clear();
-				final int n = source.receive(in);
-				if (n < 0) {
-					sourceDone = true;
-					finish();
-					return -1;
-				}
-				if (n == 0) {
-					return 0;
-				}
-				received += n;
+			/** The stages in model order, each reading one batch and writing the other. */
+			@Override
+			protected PacketBatch runStages(PacketBatch x, PacketBatch y) {
 				«FOR s : p.stages.indexed»
 					«stageCall(s.value, s.key)»
 				«ENDFOR»
-				a = in;
-				b = out;
-				if (!in.isEmpty()) {
-					delivered += sink.send(in);
-					if (!in.isEmpty()) {
-						pending.moveFrom(in);
-					}
-				}
-				return n;
+				return «IF p.stages.size % 2 == 0»x«ELSE»y«ENDIF»;
 			}
-
-			private void finish() {
-				finished = true;
-				sink.finish();
-			}
-
-			public boolean isFinished() { return finished; }
-
-			public long received() { return received; }
-
-			public long delivered() { return delivered; }
-
-			public int pending() { return pending.size(); }
 		}
 	'''
 
@@ -415,6 +292,7 @@ class EsplineGenerator {
 
 	def List<String> pipelineImports(Pipeline p) {
 		val s = newTreeSet(null as java.util.Comparator<String>)
+		s += 'org.espline.runtime.pipeline.AbstractPipeline'
 		s += 'org.espline.runtime.pipeline.PacketBatch'
 		s += 'org.espline.runtime.port.Port'
 		for (st : p.stages) {
@@ -463,12 +341,8 @@ class EsplineGenerator {
 	def dispatch stageInit(Input in, Stage s, int i) '''this.«stageName(s)»«i» = stage«i»; // «stageName(s)»: not generated yet, passed in'''
 
 	def stageCall(Stage s, int i) '''
-		out.clear();
-		«stageName(s)»«i».process(in, out);
-		in.clear();
-		final PacketBatch t«i» = in;
-		in = out;
-		out = t«i»;
+		«stageName(s)»«i».process(«IF i % 2 == 0»x, y«ELSE»y, x«ENDIF»);
+		«IF i % 2 == 0»x«ELSE»y«ENDIF».clear();
 	'''
 
 	def static boolean isTx(Pipeline p) { p.kind == PipelineKind.TX }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import com.google.inject.Injector;
 import org.eclipse.emf.common.util.URI;
@@ -55,6 +53,7 @@ import org.espline.dsl.espline.ProtectAction;
 import org.espline.dsl.espline.SecurityAssociation;
 import org.espline.dsl.espline.TransportMode;
 import org.espline.dsl.espline.TunnelMode;
+import org.espline.runtime.config.KeySources;
 import org.espline.runtime.config.XfrmPolicy;
 import org.espline.runtime.crypto.EncryptionAlgorithm;
 import org.espline.runtime.crypto.IntegrityAlgorithm;
@@ -87,7 +86,6 @@ import org.espline.runtime.sa.UdpEncapsulation;
  * <p>Not thread-safe: one instance per thread; the Xtext injector behind it is shared.
  */
 public final class ModelSas {
-    private static final Pattern HEX_TEXT = Pattern.compile("(0[xX])?([0-9a-fA-F]{2})+");
     /** Espline's replay window when a model names none. */
     public static final int DEFAULT_REPLAY_WINDOW = 32;
 
@@ -703,9 +701,7 @@ public final class ModelSas {
                     error(owner, f, "key file \"" + path + "\": cannot read " + file + (e instanceof NoSuchFileException ? " (no such file)" : ""));
                     return null;
                 }
-                String text = new String(content, StandardCharsets.ISO_8859_1).strip();
-                byte[] bytes = HEX_TEXT.matcher(text).matches() ? hex(text) : content;
-                return KeyMaterial.of(bytes);
+                return KeyMaterial.of(KeySources.fromFileContent(content));
             }
             error(owner, f, "key: expected 0x..., env:NAME or file:\"path\"");
             return null;
@@ -755,14 +751,6 @@ public final class ModelSas {
 
     /** Whole bytes of hex, {@code 0x} optional; null otherwise. */
     static byte[] hex(String s) {
-        if (s == null || !HEX_TEXT.matcher(s).matches()) {
-            return null;
-        }
-        String digits = s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
-        byte[] out = new byte[digits.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(digits.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
+        return KeySources.parseHex(s);
     }
 }
