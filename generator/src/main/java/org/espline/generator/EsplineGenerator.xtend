@@ -185,31 +185,36 @@ class EsplineGenerator {
 		«header(in)»
 		package «pkg»;
 
+		import java.util.List;
+
 		import org.espline.runtime.config.KeySources;
 		import org.espline.runtime.sa.Policy;
 		import org.espline.runtime.sa.PolicyAction;
-		import org.espline.runtime.sa.PolicyDatabase;
+		import org.espline.runtime.sa.PolicyTrie;
 		import org.espline.runtime.sa.SecurityAssociation;
 		import org.espline.runtime.sa.Selector;
 
-		/** The outbound security policy database of «in.sourceName», in model order (the first match decides). */
+		/**
+		 * The outbound security policy database of «in.sourceName»: the rules in model order (the first match decides),
+		 * compiled into a prefix trie so a lookup tests only the rules whose prefixes cover the packet's address.
+		 */
 		public final class «policiesClassName(in)» {
 			«FOR c : protectedSas(in)»
 				public static final SecurityAssociation «constant(c.name)» = new SecurityAssociation(«saClassName(in)».«constant(c.name)»);
 			«ENDFOR»
 
-			public static final PolicyDatabase SPD = spd();
+			/** Traffic no rule names is discarded, never sent in the clear: a bypass must be written. */
+			public static final PolicyTrie SPD = PolicyTrie.compile(rules(), PolicyAction.DISCARD);
 
 			private «policiesClassName(in)»() {
 			}
 
-			private static PolicyDatabase spd() {
-				// Traffic no policy names is discarded, never sent in the clear: a bypass must be written.
-				PolicyDatabase spd = new PolicyDatabase(PolicyAction.DISCARD);
-				«FOR p : outbound(in)»
-					«policy(in, p)»
-				«ENDFOR»
-				return spd;
+			private static List<Policy> rules() {
+				return List.of(
+						«FOR p : outbound(in) SEPARATOR ','»
+							«policy(in, p)»
+						«ENDFOR»
+				);
 			}
 		}
 	'''
@@ -233,9 +238,8 @@ class EsplineGenerator {
 	}
 
 	def policy(Input in, XfrmPolicy p) '''
-		spd.add(new Policy(new Selector(KeySources.address("«XfrmPolicy.address(p.source)»"), «p.sourcePrefix», KeySources.address("«XfrmPolicy.address(p.destination)»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
-				«action(in, p)»));
-	'''
+		new Policy(new Selector(KeySources.address("«XfrmPolicy.address(p.source)»"), «p.sourcePrefix», KeySources.address("«XfrmPolicy.address(p.destination)»"), «p.destinationPrefix», «p.protocol», «portLow(p.sourcePort)», «portHigh(p.sourcePort)», «portLow(p.destinationPort)», «portHigh(p.destinationPort)»),
+				«action(in, p)»)'''
 
 	def int portLow(int port) { if (port == XfrmPolicy.ANY_PORT) 0 else port }
 

@@ -38,6 +38,7 @@ import org.espline.runtime.port.MemorySourcePort;
 import org.espline.runtime.port.Port;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
+import org.espline.runtime.sa.PolicyLookup;
 import org.espline.runtime.sa.PolicyDatabase;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
@@ -153,7 +154,7 @@ class EsplineGeneratorTest {
         Stage gso = (in, out) -> out.moveFrom(in);
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> egress = loader.loadClass("site_to_site.gw_a.EgressPipeline");
-            PolicyDatabase generatedSpd = (PolicyDatabase) loader.loadClass("site_to_site.gw_a.GwAPolicies").getField("SPD").get(null);
+            PolicyLookup generatedSpd = (PolicyLookup) loader.loadClass("site_to_site.gw_a.GwAPolicies").getField("SPD").get(null);
             assertEquals(PolicyAction.DISCARD, generatedSpd.defaultAction(), "unmatched traffic must not leave in the clear");
             // The interpreted pipeline gets the same policies over fresh SAs (sequence numbers from 1 again).
             PolicyDatabase spd = new PolicyDatabase(generatedSpd.defaultAction());

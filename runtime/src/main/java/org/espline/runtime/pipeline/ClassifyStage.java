@@ -10,7 +10,7 @@ import org.espline.runtime.header.Ipv6ExtensionWalker;
 import org.espline.runtime.header.Ipv6Header;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
-import org.espline.runtime.sa.PolicyDatabase;
+import org.espline.runtime.sa.PolicyLookup;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -35,11 +35,11 @@ public final class ClassifyStage implements Stage {
      */
     public static final int FLAG_BYPASS = 1 << 16;
 
-    private final PolicyDatabase spd;
+    private final PolicyLookup spd;
     private final XfrmStats stats;
     private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
 
-    public ClassifyStage(PolicyDatabase spd, XfrmStats stats) {
+    public ClassifyStage(PolicyLookup spd, XfrmStats stats) {
         this.spd = spd;
         this.stats = stats;
     }

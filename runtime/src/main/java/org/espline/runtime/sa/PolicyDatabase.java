@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * The SPD: ordered policies, first match wins, and a default action for packets no policy matches.
  * Lock-free reads of an immutable array behind a volatile reference; writers publish a new array.
- * Lookup is a linear scan here; generated data planes compile the SPD into a faster structure.
+ * Lookup is a linear scan, fine for a handful of rules; generated data planes use {@link PolicyTrie}, which
+ * compiles the same rules into a prefix trie with the same first-match answers.
  */
-public final class PolicyDatabase {
+public final class PolicyDatabase implements PolicyLookup {
     private volatile Policy[] policies = new Policy[0];
     private final PolicyAction defaultAction;
 
@@ -26,9 +27,10 @@ public final class PolicyDatabase {
         policies = l.toArray(new Policy[0]);
     }
 
+    @Override
     public PolicyAction defaultAction() { return defaultAction; }
 
-    /** The first matching policy, or null (then {@link #defaultAction()} applies). */
+    @Override
     public Policy lookup(boolean ipv6, byte[] a, int srcOff, int dstOff, int proto, int sport, int dport) {
         final Policy[] ps = policies;
         for (int i = 0; i < ps.length; i++) {
@@ -39,6 +41,7 @@ public final class PolicyDatabase {
         return null;
     }
 
+    @Override
     public List<Policy> all() {
         return List.of(policies);
     }

@@ -56,6 +56,12 @@ public final class Selector {
 
     public boolean isIpv6() { return ipv6; }
 
+    /** Prefix length of the source ({@code true}) or destination side, for {@link PolicyTrie}. */
+    int prefixLength(boolean sourceSide) { return sourceSide ? sourcePrefix : destinationPrefix; }
+
+    /** The address bytes of that side; not a copy, so only for reading inside the package. */
+    byte[] prefixBytes(boolean sourceSide) { return sourceSide ? source : destination; }
+
     /**
      * Whether the packet matches. Addresses are read from the IP header at {@code srcOff}/{@code dstOff};
      * {@code sport}/{@code dport} are -1 when the packet has no ports (or they are not visible).
