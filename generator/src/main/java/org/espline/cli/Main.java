@@ -9,7 +9,8 @@ public final class Main {
     static final String USAGE = String.join("\n",
             "usage: espline COMMAND ...",
             "commands:",
-            "  demo                      encrypt and decrypt a bundled capture and print the counters",
+            "  demo [TX [RX]]            generate, compile and run two gateways' data planes on a synthetic workload",
+            "  tour                      encrypt and decrypt a bundled capture packet by packet and print the counters",
             "  pcap encrypt|decrypt ...  run a pcap file through ESP output or input (espline pcap --help)",
             "  validate FILE.espl...     check models: file:line:col: error|warning: message on stderr",
             "  import xfrm FILE          print ip xfrm state/policy text as an .espl model",
@@ -47,6 +48,8 @@ public final class Main {
                 return new PcapCommand(out, err).run(rest);
             case "demo":
                 return new DemoCommand(out, err).run(rest);
+            case "tour":
+                return new TourCommand(out, err).run(rest);
             case "validate":
                 return new ModelCommands(out, err).validate(rest);
             case "import":

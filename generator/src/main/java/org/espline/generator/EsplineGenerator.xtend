@@ -73,9 +73,13 @@ class EsplineGenerator {
 		s.split('[_\\-]+').filter[!empty].map[toFirstUpper].join
 	}
 
-	def String saClassName(Input in) { modelClassPrefix(in.model) + 'SecurityAssociations' }
+	def String saClassName(Input in) { saClassName(in.model) }
 
-	def String policiesClassName(Input in) { modelClassPrefix(in.model) + 'Policies' }
+	def String saClassName(Model m) { modelClassPrefix(m) + 'SecurityAssociations' }
+
+	def String policiesClassName(Input in) { policiesClassName(in.model) }
+
+	def String policiesClassName(Model m) { modelClassPrefix(m) + 'Policies' }
 
 	def String pipelineClassName(Pipeline p) { camel(p.name) + 'Pipeline' }
 
@@ -98,6 +102,8 @@ class EsplineGenerator {
 		«header(in)»
 		package «pkg»;
 
+		import java.util.List;
+
 		import org.espline.runtime.config.KeySources;
 		import org.espline.runtime.crypto.EncryptionAlgorithm;
 		import org.espline.runtime.crypto.IntegrityAlgorithm;
@@ -113,6 +119,9 @@ class EsplineGenerator {
 				«saConstant(e.value, in.saElements.get(e.key))»
 
 			«ENDFOR»
+			/** Every SA above, for an inbound SAD: SAs name no direction, so a receiver may hold them all and look up by SPI. */
+			public static final List<SaConfig> ALL = List.of(«FOR c : in.sas.values SEPARATOR ', '»«constant(c.name)»«ENDFOR»);
+
 			private «saClassName(in)»() {
 			}
 		}

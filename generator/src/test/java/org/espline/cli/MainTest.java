@@ -49,8 +49,58 @@ class MainTest {
     }
 
     @Test
-    void demoRunsAndReportsSuccess() {
-        assertEquals(0, run("demo", "--out", dir.toString()), err());
+    void demoRunsTheBundledGatewaysAndChecksEveryByte() {
+        assertEquals(0, run("demo", "--megabytes", "4", "--out", dir.toString()), err());
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(o.contains("site-to-site-gw-a.espl pipeline 'egress' (tx)"), o);
+        assertTrue(o.contains("site-to-site-gw-b.espl pipeline 'ingress' (rx)"), o);
+        assertTrue(o.contains("verified: every delivered byte is what was sent (4/4 TCP streams complete, 2000/2000 UDP, 500/500 ICMP)"), o);
+        assertTrue(o.matches("(?s).*XfrmInStateProtoError +[1-9].*"), o);
+        assertTrue(o.matches("(?s).*XfrmInStateSeqError +[1-9].*"), o);
+        assertTrue(o.matches("(?s).*XfrmOutPolBlock +100 .*"), o);
+        assertTrue(Files.isRegularFile(dir.resolve("gw-b-ingress.pcap")));
+        assertTrue(Files.isRegularFile(dir.resolve("generated/src/site_to_site/gw_a/EgressPipeline.java")));
+        assertFalse(o.contains("8a3f5e2c91d04b7e"), "keys never printed");
+    }
+
+    @Test
+    void demoWithOneModelRunsItsOwnTxIntoItsOwnRx() throws IOException {
+        Path models = Path.of(System.getProperty("espline.repo.root", "..")).resolve("examples/models");
+        assertEquals(0, run("demo", models.resolve("site-to-site-gw-a.espl").toString(), "--megabytes", "2", "--flows", "2",
+                "--out", dir.toString()), err());
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(o.contains("(2/2 TCP streams complete"), o);
+    }
+
+    @Test
+    void demoRefusesABrokenModelWithPositions() throws IOException {
+        Path bad = dir.resolve("bad.espl");
+        Files.writeString(bad, "package bad\nsa x {\n  spi 0x1\n}\n");
+        assertEquals(2, run("demo", bad.toString(), "--out", dir.toString()));
+        assertTrue(err().contains("bad.espl:2:"), err());
+        assertFalse(err().contains("Exception"), err());
+    }
+
+    @Test
+    void demoRefusesAModelWithoutSecretsAtHand() throws IOException {
+        Path models = Path.of(System.getProperty("espline.repo.root", "..")).resolve("examples/models");
+        int status = run("demo", models.resolve("host-to-host.espl").toString(), "--megabytes", "1", "--out", dir.toString());
+        assertEquals(2, status, err());
+        assertTrue(err().contains("DB1_TO_DB2_KEY") || err().contains("DB2_TO_DB1_KEY"), err());
+        assertFalse(err().contains("\tat "), err());
+    }
+
+    @Test
+    void demoRejectsBadArguments() {
+        assertEquals(2, run("demo", "--megabytes", "zero"));
+        assertTrue(err().contains("--megabytes needs a positive whole number"), err());
+        assertEquals(2, run("demo", "no-such.espl"));
+        assertEquals(2, run("demo", "a", "b", "c"));
+    }
+
+    @Test
+    void tourRunsAndReportsSuccess() {
+        assertEquals(0, run("tour", "--out", dir.toString()), err());
         String o = out.toString(StandardCharsets.UTF_8);
         assertTrue(o.contains("every delivered packet is identical"), o);
         assertTrue(o.contains("XfrmInStateProtoError=1"), o);

@@ -56,6 +56,25 @@ public final class Selector {
 
     public boolean isIpv6() { return ipv6; }
 
+    public InetAddress sourceAddress() { return address(source); }
+
+    public int sourcePrefix() { return sourcePrefix; }
+
+    public InetAddress destinationAddress() { return address(destination); }
+
+    public int destinationPrefix() { return destinationPrefix; }
+
+    /** IP protocol, 0 for any. */
+    public int protocol() { return protocol; }
+
+    public int sourcePortLow() { return sourcePortLow; }
+
+    public int sourcePortHigh() { return sourcePortHigh; }
+
+    public int destinationPortLow() { return destinationPortLow; }
+
+    public int destinationPortHigh() { return destinationPortHigh; }
+
     /** Prefix length of the source ({@code true}) or destination side, for {@link PolicyTrie}. */
     int prefixLength(boolean sourceSide) { return sourceSide ? sourcePrefix : destinationPrefix; }
 
@@ -110,8 +129,12 @@ public final class Selector {
     }
 
     private static String format(byte[] addr) {
+        return address(addr).getHostAddress();
+    }
+
+    private static InetAddress address(byte[] addr) {
         try {
-            return InetAddress.getByAddress(addr).getHostAddress();
+            return InetAddress.getByAddress(addr);
         } catch (java.net.UnknownHostException e) {
             throw new AssertionError(e);
         }
