@@ -71,7 +71,7 @@ public final class Generation {
         this.stampDirectory = stampDirectory;
     }
 
-    /** Every problem so far, errors and warnings, in the order found. */
+    /** Every problem so far, errors and warnings, in the order found, each once. */
     public List<ModelProblem> problems() {
         return List.copyOf(problems);
     }
@@ -97,7 +97,7 @@ public final class Generation {
             return new ModelResult(model, Outcome.UP_TO_DATE, List.of(), files);
         }
         ModelSas.Loaded loaded = ModelGenerator.load(model);
-        problems.addAll(loaded.problems());
+        report(loaded.problems());
         if (loaded.hasErrors() || loaded.models().isEmpty()) {
             return failed(model, stamp);
         }
@@ -117,7 +117,7 @@ public final class Generation {
         try {
             sources = new ModelGenerator().generate(loaded, model, ModelGenerator.placeholderEnvironment(models));
         } catch (ModelException e) {
-            problems.addAll(e.problems());
+            report(e.problems());
             return failed(model, stamp);
         } catch (IllegalArgumentException e) {
             problems.add(new ModelProblem(model.toString(), 1, 1, ModelProblem.Severity.ERROR, e.getMessage()));
@@ -188,6 +188,15 @@ public final class Generation {
             throw new UncheckedIOException("cannot clean " + stampDirectory + ": " + e.getMessage(), e);
         }
         return deleted;
+    }
+
+    /** A file imported by several models is validated with each: its problems are reported once. */
+    private void report(List<ModelProblem> found) {
+        for (ModelProblem p : found) {
+            if (!problems.contains(p)) {
+                problems.add(p);
+            }
+        }
     }
 
     /** Two models of one run must not generate the same file (same package and names). */
