@@ -3,7 +3,7 @@ package org.espline.examples.gateway;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
-import org.espline.runtime.sa.PolicyDatabase;
+import org.espline.runtime.sa.PolicyLookup;
 
 /** IPv4 packets written by hand for the tests, and an SPD lookup of one the way the classify stage does it. */
 final class Packets {
@@ -41,12 +41,12 @@ final class Packets {
     }
 
     /** What the outbound SPD does with the packet: the first matching policy's action, else the default. */
-    static PolicyAction classify(PolicyDatabase spd, byte[] p) {
+    static PolicyAction classify(PolicyLookup spd, byte[] p) {
         Policy policy = lookup(spd, p);
         return policy == null ? spd.defaultAction() : policy.action();
     }
 
-    static Policy lookup(PolicyDatabase spd, byte[] p) {
+    static Policy lookup(PolicyLookup spd, byte[] p) {
         return spd.lookup(false, p, 12, 16, p[9] & 0xff, get16(p, 20), get16(p, 22));
     }
 
