@@ -52,6 +52,7 @@ public final class BufferPool {
             return null;
         }
         b.pooled = false;
+        b.resetRefCount();
         outstanding.incrementAndGet();
         return b;
     }
