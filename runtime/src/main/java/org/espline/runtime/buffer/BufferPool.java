@@ -16,6 +16,7 @@ public final class BufferPool {
     private final int headroom;
     private final int bufferSize;
     private final int capacity;
+    private final int maxFragments;
     private final ArrayBlockingQueue<PacketBuffer> free;
     private final BufferStats stats;
     private final AtomicLong outstanding = new AtomicLong();
@@ -35,6 +36,7 @@ public final class BufferPool {
         this.headroom = headroom;
         this.bufferSize = headroom + mtu + tailroom;
         this.capacity = capacity;
+        this.maxFragments = maxFragments;
         this.stats = new BufferStats();
         this.free = new ArrayBlockingQueue<>(capacity);
         for (int i = 0; i < capacity; i++) {
@@ -52,6 +54,7 @@ public final class BufferPool {
             return null;
         }
         b.pooled = false;
+        b.resetRefCount();
         outstanding.incrementAndGet();
         return b;
     }
@@ -80,6 +83,9 @@ public final class BufferPool {
     public int headroom() { return headroom; }
 
     public int bufferSize() { return bufferSize; }
+
+    /** Fragment slots of each buffer. */
+    public int maxFragments() { return maxFragments; }
 
     public BufferStats stats() { return stats; }
 

@@ -20,7 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every linearisation is counted in {@link BufferStats}, because those are the per-packet costs the
  * fast path exists to avoid.
  *
- * <p>Not thread-safe: one stage owns a packet at a time and hands it on (linear ownership).
+ * <h2>Fragments that hold another buffer</h2>
+ * A fragment may reference bytes of another packet buffer, its <em>owner</em> (like an skb frag holding a page
+ * reference): GSO segments point into the super-packet's payload, a GRO packet appends the payloads of the
+ * segments it swallowed. {@link #addFragment(PacketBuffer, byte[], int, int)} then {@linkplain #retain() retains}
+ * the owner, and dropping the fragment (trim, clear, linearise, release) releases it, so the owner returns to
+ * its pool only after the last buffer reading it let go. Such fragments are read-only: nobody writes into
+ * another buffer's bytes; a stage that must write linearises first (counted), as EspOutput does.
+ *
+ * <p>Not thread-safe: one stage owns a packet at a time and hands it on (linear ownership). The reference
+ * count alone is atomic, because the last holder of an owner may release it on another thread (a link).
  */
 public final class PacketBuffer {
     /** Size of the private spare area that can hold an ESP trailer + ICV as a fragment (255 pad + 2 + 32 ICV + slack). */
@@ -36,7 +45,11 @@ public final class PacketBuffer {
     private final byte[][] fragArrays;
     private final int[] fragOffsets;
     private final int[] fragLengths;
+    /** The buffer each fragment's bytes belong to (retained while referenced), or null for foreign arrays. */
+    private final PacketBuffer[] fragOwners;
     private int fragmentCount;
+    /** Holders of this buffer: its owner plus every fragment of another buffer that reads its bytes. */
+    private final AtomicInteger refs = new AtomicInteger(1);
     /** Spare area owned by this buffer for a trailer fragment; allocated once, on first need. */
     private byte[] trailerArea;
 
@@ -72,6 +85,7 @@ public final class PacketBuffer {
         this.fragArrays = new byte[maxFragments][];
         this.fragOffsets = new int[maxFragments];
         this.fragLengths = new int[maxFragments];
+        this.fragOwners = new PacketBuffer[maxFragments];
         this.stats = stats;
         this.pool = pool;
     }
@@ -174,6 +188,7 @@ public final class PacketBuffer {
                 fragLengths[i] = left;
                 for (int j = i + 1; j < fragmentCount; j++) {
                     fragArrays[j] = null;
+                    releaseOwner(j);
                 }
                 fragmentCount = i + 1;
                 return;
@@ -206,18 +221,37 @@ public final class PacketBuffer {
 
     /** Appends a fragment; returns false (and changes nothing) when all slots are in use. */
     public boolean addFragment(byte[] a, int off, int len) {
+        return addFragment(null, a, off, len);
+    }
+
+    /**
+     * Appends a fragment over bytes that belong to {@code owner} (its linear array or one of its own
+     * fragments), retaining {@code owner} until the fragment is dropped; returns false (and changes and
+     * retains nothing) when all slots are in use. A null owner is a foreign array nobody recycles.
+     */
+    public boolean addFragment(PacketBuffer owner, byte[] a, int off, int len) {
         if (fragmentCount == maxFragments) {
             return false;
         }
         if (off < 0 || len < 0 || off + len > a.length) {
             throw new IndexOutOfBoundsException("fragment off=" + off + " len=" + len + " array=" + a.length);
         }
+        if (owner == this) {
+            throw new IllegalArgumentException("a buffer cannot hold itself: " + this);
+        }
         fragArrays[fragmentCount] = a;
         fragOffsets[fragmentCount] = off;
         fragLengths[fragmentCount] = len;
+        fragOwners[fragmentCount] = owner == null ? null : owner.retain();
         fragmentCount++;
         return true;
     }
+
+    /** Free fragment slots. */
+    public int freeFragments() { return maxFragments - fragmentCount; }
+
+    /** The buffer whose bytes fragment {@code i} reads (retained by this one), or null. */
+    public PacketBuffer fragmentOwner(int i) { checkFragment(i); return fragOwners[i]; }
 
     /**
      * A private spare area of {@link #TRAILER_AREA_SIZE} bytes for an ESP trailer fragment, or null when
@@ -236,8 +270,17 @@ public final class PacketBuffer {
     private void clearFragments() {
         for (int i = 0; i < fragmentCount; i++) {
             fragArrays[i] = null;
+            releaseOwner(i);
         }
         fragmentCount = 0;
+    }
+
+    private void releaseOwner(int i) {
+        final PacketBuffer owner = fragOwners[i];
+        if (owner != null) {
+            fragOwners[i] = null;
+            owner.release();
+        }
     }
 
     private void checkFragment(int i) {
@@ -288,7 +331,7 @@ public final class PacketBuffer {
         c.data = data;
         c.tail = tail;
         for (int i = 0; i < fragmentCount; i++) {
-            c.addFragment(fragArrays[i], fragOffsets[i], fragLengths[i]);
+            c.addFragment(fragOwners[i], fragArrays[i], fragOffsets[i], fragLengths[i]);
             if (fragArrays[i] == trailerArea) {
                 // The clone now reads our trailer area: never write it again (next packet, or the pool's
                 // next acquirer); a fresh one is allocated on next need.
@@ -359,12 +402,38 @@ public final class PacketBuffer {
         }
     }
 
-    /** Returns the buffer to its pool (if any) and drops its share of the bytes. */
+    /**
+     * Adds a holder: {@link #release()} must then be called once more before the buffer really goes back.
+     * Used by {@link #addFragment(PacketBuffer, byte[], int, int)}; returns this.
+     */
+    public PacketBuffer retain() {
+        if (refs.getAndIncrement() <= 0) {
+            refs.getAndDecrement();
+            throw new IllegalStateException("retain of a released buffer: " + this);
+        }
+        return this;
+    }
+
+    /** Holders (1 for a buffer that no other buffer's fragment reads). */
+    public int refCount() { return refs.get(); }
+
+    /**
+     * Drops one holder; the last one returns the buffer to its pool (if any), drops its share of the bytes
+     * and releases the owners its fragments held.
+     */
     public void release() {
+        final int left = refs.decrementAndGet();
+        if (left > 0) {
+            return;
+        }
         if (pool != null) {
             pool.release(this);
         } else {
+            // Nobody recycles a pool-less buffer's bytes, so releasing it twice stays harmless, as before
+            // reference counts: it keeps one holder and only lets go of what it shared and held.
+            refs.set(1);
             unshare();
+            clearFragments();
         }
     }
 
@@ -373,6 +442,11 @@ public final class PacketBuffer {
         unshare();
         array = backing;
         clear();
+    }
+
+    /** A pooled buffer handed out again has one holder: its new owner. */
+    void resetRefCount() {
+        refs.set(1);
     }
 
     // ------------------------------------------------------------------ metadata

@@ -13,7 +13,13 @@ import org.espline.runtime.port.Port;
  *
  * <p>Accounting: every packet received ends delivered to the sink, dropped under one drop counter of the
  * stages' XfrmStats, or consumed by a stage under a non-drop ending (see {@link DecryptStage#consumed()}):
- * {@code received() == delivered() + drops + consumed + pending()}.
+ * {@code received() == delivered() + drops + consumed + pending()}. GSO and GRO change the count on the way
+ * (a super-packet leaves as its segments, segments leave as one coalesced packet): with them the identity
+ * holds after adding the segments made and subtracting the segments merged (their stages count both).
+ *
+ * <p>Batch and work capacity: the source is asked for at most {@link #batchSize()} packets per call, while
+ * the two work batches and the pending batch hold {@link #workCapacity()} packets, room for what a GSO stage
+ * makes of a full batch (batch size times segments per super-packet). Without GSO the two are equal.
  *
  * <p>Not thread-safe: one pipeline per worker thread.
  */
@@ -24,20 +30,49 @@ public abstract class AbstractPipeline {
     private PacketBatch b;
     /** Survivors the sink has not taken yet; never refilled from the source while non-empty. */
     private final PacketBatch pending;
+    private final int batchSize;
     private boolean sourceDone;
     private boolean finished;
     private long received;
     private long delivered;
 
+    /** A pipeline whose stages never emit more packets than they take (no GSO). */
     protected AbstractPipeline(Port source, Port sink, int batchSize) {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batchSize: " + batchSize + " (expected: batchSize > 0)");
+        this(source, sink, batchSize, batchSize);
+    }
+
+    /**
+     * @param batchSize    packets asked of the source per call
+     * @param workCapacity packets the work batches hold: at least {@code batchSize}, and {@code batchSize}
+     *                     times the stages' largest expansion (see {@link Stage#maxOutputPerInput()},
+     *                     {@link #workCapacity(int, Stage...)})
+     */
+    protected AbstractPipeline(Port source, Port sink, int batchSize, int workCapacity) {
+        if (batchSize <= 0 || workCapacity < batchSize) {
+            throw new IllegalArgumentException("batchSize: " + batchSize + ", workCapacity: " + workCapacity
+                    + " (expected: 0 < batchSize <= workCapacity)");
         }
         this.source = source;
         this.sink = sink;
-        this.a = new PacketBatch(batchSize);
-        this.b = new PacketBatch(batchSize);
-        this.pending = new PacketBatch(batchSize);
+        this.batchSize = batchSize;
+        this.a = new PacketBatch(workCapacity);
+        this.b = new PacketBatch(workCapacity);
+        this.pending = new PacketBatch(workCapacity);
+    }
+
+    /**
+     * The work capacity stages of these expansions need for {@code batchSize} input packets: the batch size
+     * times the product of {@link Stage#maxOutputPerInput()} (saturating at {@code Integer.MAX_VALUE / 2}).
+     */
+    public static int workCapacity(int batchSize, Stage... stages) {
+        long c = batchSize;
+        for (Stage s : stages) {
+            c *= s == null ? 1 : Math.max(1, s.maxOutputPerInput());
+            if (c > Integer.MAX_VALUE / 2) {
+                return Integer.MAX_VALUE / 2;
+            }
+        }
+        return (int) c;
     }
 
     /**
@@ -72,7 +107,9 @@ public abstract class AbstractPipeline {
         }
         final PacketBatch in = a;
         in.clear();
+        in.limit(batchSize);
         final int n = source.receive(in);
+        in.limit(in.capacity());
         if (n < 0) {
             sourceDone = true;
             finish();
@@ -136,5 +173,9 @@ public abstract class AbstractPipeline {
     /** Survivors held back by a full sink. */
     public final int pending() { return pending.size(); }
 
-    public final int batchSize() { return a.capacity(); }
+    /** Packets asked of the source per call. */
+    public final int batchSize() { return batchSize; }
+
+    /** Packets each work batch holds (batch size times the largest expansion of the stages). */
+    public final int workCapacity() { return a.capacity(); }
 }

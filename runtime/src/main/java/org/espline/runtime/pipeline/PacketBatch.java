@@ -11,29 +11,51 @@ import org.espline.runtime.buffer.PacketBuffer;
  * preserve that order, because ESP sequence numbers and TCP segments should leave in the order they
  * came. Nothing is allocated after construction.
  *
+ * <p>A {@linkplain #limit(int) limit} below the capacity makes the batch look smaller to whoever fills it:
+ * a pipeline whose work batches are sized for GSO's expansion still asks its source for only a batch of
+ * packets.
+ *
  * <p>Not thread-safe: a batch belongs to one pipeline on one thread.
  */
 public final class PacketBatch {
     private final PacketBuffer[] packets;
     private int size;
+    /** Slots {@link #add}, {@link #remaining()}, {@link #isFull()} and {@link #moveFrom} may use. */
+    private int limit;
 
     public PacketBatch(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: capacity > 0)");
         }
         this.packets = new PacketBuffer[capacity];
+        this.limit = capacity;
     }
 
     public int capacity() { return packets.length; }
+
+    /** Slots in use at most: the capacity unless lowered with {@link #limit(int)}. */
+    public int limit() { return limit; }
+
+    /**
+     * Lets the batch hold at most {@code limit} packets ({@code size() <= limit <= capacity()}) until the limit
+     * is set again; {@link #clear()} keeps it.
+     */
+    public void limit(int limit) {
+        if (limit < size || limit > packets.length) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: size(" + size + ") <= limit <= capacity("
+                    + packets.length + "))");
+        }
+        this.limit = limit;
+    }
 
     public int size() { return size; }
 
     public boolean isEmpty() { return size == 0; }
 
-    public boolean isFull() { return size == packets.length; }
+    public boolean isFull() { return size >= limit; }
 
-    /** Free slots left. */
-    public int remaining() { return packets.length - size; }
+    /** Free slots left (below the limit). */
+    public int remaining() { return limit - size; }
 
     public PacketBuffer get(int i) {
         checkIndex(i);
@@ -54,7 +76,7 @@ public final class PacketBatch {
         if (p == null) {
             throw new NullPointerException("packet");
         }
-        if (size == packets.length) {
+        if (size >= limit) {
             return false;
         }
         packets[size++] = p;
@@ -127,7 +149,7 @@ public final class PacketBatch {
 
     /** Appends as many packets of {@code from} as fit, removing them from {@code from}; returns how many moved. */
     public int moveFrom(PacketBatch from) {
-        final int n = Math.min(from.size, packets.length - size);
+        final int n = Math.min(from.size, limit - size);
         System.arraycopy(from.packets, 0, packets, size, n);
         size += n;
         from.removeFirst(n);
@@ -154,6 +176,7 @@ public final class PacketBatch {
 
     @Override
     public String toString() {
-        return "PacketBatch(size=" + size + ", capacity=" + packets.length + ")";
+        return "PacketBatch(size=" + size + (limit != packets.length ? ", limit=" + limit : "") + ", capacity="
+                + packets.length + ")";
     }
 }

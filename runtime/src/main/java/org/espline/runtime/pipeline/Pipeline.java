@@ -12,8 +12,12 @@ import org.espline.runtime.port.Port;
 public final class Pipeline extends AbstractPipeline {
     private final Stage[] stages;
 
+    /**
+     * Work batches are sized by {@link AbstractPipeline#workCapacity(int, Stage...)}: a GSO stage's expansion
+     * is accounted for, and the source is still asked for {@code batchSize} packets.
+     */
     public Pipeline(Port source, Stage[] stages, Port sink, int batchSize) {
-        super(source, sink, batchSize);
+        super(source, sink, batchSize, workCapacity(batchSize, stages));
         this.stages = stages.clone();
         for (int i = 0; i < this.stages.length; i++) {
             if (this.stages[i] == null) {

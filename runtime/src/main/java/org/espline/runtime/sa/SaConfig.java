@@ -36,6 +36,7 @@ public final class SaConfig {
     private final Lifetime softLifetime;
     private final Lifetime hardLifetime;
     private final int tfcPadTo;
+    private final boolean gro;
     private final boolean benchmarkOnlyNullWithoutIntegrity;
 
     private SaConfig(Builder b) {
@@ -58,6 +59,7 @@ public final class SaConfig {
         this.softLifetime = b.softLifetime;
         this.hardLifetime = b.hardLifetime;
         this.tfcPadTo = b.tfcPadTo;
+        this.gro = b.gro;
         this.benchmarkOnlyNullWithoutIntegrity = b.benchmarkOnlyNullWithoutIntegrity;
     }
 
@@ -84,6 +86,7 @@ public final class SaConfig {
         b.softLifetime = softLifetime;
         b.hardLifetime = hardLifetime;
         b.tfcPadTo = tfcPadTo;
+        b.gro = gro;
         b.benchmarkOnlyNullWithoutIntegrity = benchmarkOnlyNullWithoutIntegrity;
         return b;
     }
@@ -115,6 +118,11 @@ public final class SaConfig {
     public Lifetime hardLifetime() { return hardLifetime; }
     /** Pad the inner payload to this many bytes with TFC padding (RFC 4303 §2.7); 0 = off. */
     public int tfcPadTo() { return tfcPadTo; }
+    /**
+     * Whether a GRO stage may coalesce this SA's decrypted TCP segments (default on). Off keeps one inner
+     * packet per ESP packet on the way up, for those who check IPsec by sniffing (TALK.md §2).
+     */
+    public boolean gro() { return gro; }
     public boolean benchmarkOnlyNullWithoutIntegrity() { return benchmarkOnlyNullWithoutIntegrity; }
 
     public boolean isIpv6() { return !(destination instanceof Inet4Address); }
@@ -132,6 +140,7 @@ public final class SaConfig {
                 + " " + encryption + (integrity == IntegrityAlgorithm.NONE ? "" : "+" + integrity)
                 + " icv=" + icvLength + (esn ? " esn" : "") + " replay-window=" + replayWindow
                 + (encapsulation != null ? " encap=udp:" + encapsulation.sourcePort() + "/" + encapsulation.destinationPort() : "")
+                + (gro ? "" : " gro=off")
                 + " keys=redacted]";
     }
 
@@ -155,6 +164,7 @@ public final class SaConfig {
         private Lifetime softLifetime = Lifetime.UNLIMITED;
         private Lifetime hardLifetime = Lifetime.UNLIMITED;
         private int tfcPadTo;
+        private boolean gro = true;
         private boolean benchmarkOnlyNullWithoutIntegrity;
 
         private Builder() {
@@ -178,6 +188,8 @@ public final class SaConfig {
         public Builder softLifetime(Lifetime v) { softLifetime = v; return this; }
         public Builder hardLifetime(Lifetime v) { hardLifetime = v; return this; }
         public Builder tfcPadTo(int v) { tfcPadTo = v; return this; }
+        /** GRO for this SA's decrypted traffic (default true). */
+        public Builder gro(boolean v) { gro = v; return this; }
         /** Allows NULL encryption without integrity, which RFC 4303 §3.2 forbids. Benchmarks only. */
         public Builder benchmarkOnlyNullWithoutIntegrity(boolean v) { benchmarkOnlyNullWithoutIntegrity = v; return this; }
 

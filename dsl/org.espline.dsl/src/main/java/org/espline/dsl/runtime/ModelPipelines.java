@@ -41,6 +41,8 @@ import org.espline.runtime.pipeline.ChecksumStage;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.EncryptStage;
+import org.espline.runtime.pipeline.GroStage;
+import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.Pipeline;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.pipeline.TapStage;
@@ -76,8 +78,13 @@ import org.espline.runtime.stats.XfrmStats;
  * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
  * refused unless {@linkplain #withPort replaced}. The same directory holds {@code tap pcap} files.
  *
- * <p>{@code gso} and {@code gro} are not in the runtime yet: refused, or left out with
- * {@link #skipUnsupportedStages(boolean)} (and listed by {@link Built#skippedStages()}). Crypto runs inline: an
+ * <p>{@code gso mss N} becomes a {@link GsoStage} taking segment buffers from the pipeline's pool (the pipeline's
+ * work batches grow by its expansion, the source is still asked for {@code batch} packets); {@code gro} becomes a
+ * {@link GroStage} with the model's {@code max-size}, {@code max-segments} and {@code flush-us} (defaults
+ * {@link GroStage#DEFAULT_MAX_SIZE}, {@link GroStage#DEFAULT_MAX_SEGMENTS}, {@link GroStage#DEFAULT_FLUSH_MICROS});
+ * each SA's {@code gro on|off} switches it per SA. Where the pool's fragment slots bound a coalesced packet below
+ * {@code max-segments}, that is a note. Every stage of the grammar is supported now, so
+ * {@link #skipUnsupportedStages(boolean)} skips nothing (kept for stages to come). Crypto runs inline: an
  * {@code encrypt}/{@code decrypt} on an engine with workers or on an offload is a note, not an error.
  *
  * <p>Not thread-safe; a {@link Built} belongs to its caller, who closes it (pcap files).
@@ -110,7 +117,7 @@ public final class ModelPipelines {
         return this;
     }
 
-    /** Leave out stages the interpreted runtime lacks ({@code gso}, {@code gro}) instead of refusing the model. */
+    /** Leave out stages the interpreted runtime lacks (none at present) instead of refusing the model. */
     public ModelPipelines skipUnsupportedStages(boolean skip) {
         this.skipUnsupportedStages = skip;
         return this;
@@ -406,7 +413,7 @@ public final class ModelPipelines {
             XfrmStats stats = new XfrmStats();
             List<Stage> stages = new ArrayList<>();
             for (org.espline.dsl.espline.Stage s : p.getStages()) {
-                Stage st = stage(p, s, stats, tx);
+                Stage st = stage(p, s, stats, tx, pool);
                 if (st != null) {
                     stages.add(st);
                 }
@@ -426,7 +433,8 @@ public final class ModelPipelines {
             built.stages.put(name, stages);
         }
 
-        private Stage stage(org.espline.dsl.espline.Pipeline p, org.espline.dsl.espline.Stage s, XfrmStats stats, boolean tx) {
+        private Stage stage(org.espline.dsl.espline.Pipeline p, org.espline.dsl.espline.Stage s, XfrmStats stats, boolean tx,
+                            BufferPool pool) {
             if (s instanceof org.espline.dsl.espline.ClassifyStage) {
                 return new ClassifyStage(built.spd, stats);
             }
@@ -445,7 +453,13 @@ public final class ModelPipelines {
                 PcapWriter w = writer(t, EsplinePackage.Literals.TAP_STAGE__FILE, t.getFile());
                 return w == null ? null : new TapStage(new PcapPacketWriter(w));
             }
-            String word = s instanceof org.espline.dsl.espline.GsoStage ? "gso" : "gro";
+            if (s instanceof org.espline.dsl.espline.GsoStage g) {
+                return gso(g, stats, pool);
+            }
+            if (s instanceof org.espline.dsl.espline.GroStage g) {
+                return gro(p, g, pool);
+            }
+            String word = s.eClass().getName();
             if (skipUnsupportedStages) {
                 built.skipped.add(p.getName() + ": " + word);
                 note(s, "pipeline " + p.getName() + ": stage " + word + " skipped (not supported by the interpreted runtime yet)");
@@ -453,6 +467,42 @@ public final class ModelPipelines {
                 error(s, null, "stage " + word + " is not supported by the interpreted runtime yet");
             }
             return null;
+        }
+
+        private Stage gso(org.espline.dsl.espline.GsoStage g, XfrmStats stats, BufferPool pool) {
+            if (pool == null) {
+                return null;
+            }
+            try {
+                return new GsoStage(g.getMss(), pool, stats);
+            } catch (IllegalArgumentException e) {
+                error(g, EsplinePackage.Literals.GSO_STAGE__MSS, "gso: " + e.getMessage());
+                return null;
+            }
+        }
+
+        private Stage gro(org.espline.dsl.espline.Pipeline p, org.espline.dsl.espline.GroStage g, BufferPool pool) {
+            int maxSize = ModelSas.absent(g, EsplinePackage.Literals.GRO_STAGE__MAX_SIZE) ? GroStage.DEFAULT_MAX_SIZE : g.getMaxSize();
+            int maxSegments = ModelSas.absent(g, EsplinePackage.Literals.GRO_STAGE__MAX_SEGMENTS)
+                    ? GroStage.DEFAULT_MAX_SEGMENTS : g.getMaxSegments();
+            int flush = ModelSas.absent(g, EsplinePackage.Literals.GRO_STAGE__FLUSH_MICROS)
+                    ? GroStage.DEFAULT_FLUSH_MICROS : g.getFlushMicros();
+            GroStage stage;
+            try {
+                stage = new GroStage(maxSize, maxSegments, flush);
+            } catch (IllegalArgumentException e) {
+                error(g, null, "gro: " + e.getMessage());
+                return null;
+            }
+            if (pool != null) {
+                // A coalesced packet keeps one fragment slot free; each merged segment takes at least one.
+                int bySlots = Math.max(1, pool.maxFragments());
+                if (bySlots < maxSegments) {
+                    note(g, "pipeline " + p.getName() + ": gro coalesces at most " + bySlots + " segments (buffers have "
+                            + pool.maxFragments() + " fragment slots, one kept free), not max-segments " + maxSegments);
+                }
+            }
+            return stage;
         }
 
         private void inline(org.espline.dsl.espline.Pipeline p, String stage, CryptoPlacement c) {

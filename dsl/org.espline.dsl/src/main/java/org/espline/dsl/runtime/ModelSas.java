@@ -507,6 +507,8 @@ public final class ModelSas {
                 b.softLifetime(lifetime(sa.getLifetime().getSoft()));
                 b.hardLifetime(lifetime(sa.getLifetime().getHard()));
             }
+            // Absent reads as on (the enum's first literal), like Linux where GRO is on unless switched off.
+            b.gro(sa.getGro() != org.espline.dsl.espline.Switch.OFF);
             if (!absent(sa, EsplinePackage.Literals.SECURITY_ASSOCIATION__TFC_PADDING)) {
                 Long v = unsigned(sa, EsplinePackage.Literals.SECURITY_ASSOCIATION__TFC_PADDING, sa.getTfcPadding(), 65535);
                 if (v != null) {

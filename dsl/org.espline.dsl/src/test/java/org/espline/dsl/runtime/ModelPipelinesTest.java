@@ -25,6 +25,9 @@ import org.espline.runtime.pcap.PcapRecord;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.EncryptStage;
+import org.espline.runtime.pipeline.GroStage;
+import org.espline.runtime.pipeline.GsoStage;
+import org.espline.runtime.gso.GsoSegmenter;
 import org.espline.runtime.pipeline.Pipeline;
 import org.espline.runtime.pipeline.TapStage;
 import org.espline.runtime.port.CollectingPort;
@@ -208,7 +211,7 @@ class ModelPipelinesTest {
     }
 
     @Test
-    void siteToSiteExamplesBuildWithSkippedStagesAndSubstitutedPorts() throws Exception {
+    void siteToSiteExamplesBuildWithGsoGroAndSubstitutedPorts() throws Exception {
         MemoryLink nat = new MemoryLink(1024);
         CollectingPort lanB = new CollectingPort();
         DeferredSource lanA = new DeferredSource();
@@ -226,14 +229,22 @@ class ModelPipelinesTest {
                 .withPort("ingress", ModelPipelines.End.SOURCE, nat)
                 .withPort("ingress", ModelPipelines.End.SINK, lanB)
                 .build(examples().resolve("site-to-site-gw-b.espl"))) {
-            assertEquals(List.of("egress: gso", "ingress: gro"), a.skippedStages());
-            assertEquals(List.of("egress: gso", "ingress: gro"), b.skippedStages());
+            assertEquals(List.of(), a.skippedStages());
+            assertEquals(List.of(), b.skippedStages());
             assertEquals(List.of(
-                    "pipeline egress: stage gso skipped (not supported by the interpreted runtime yet)",
                     "pipeline egress: encrypt runs inline (engine crypto's 2 workers are not used by the interpreted runtime yet)",
                     "pipeline ingress: decrypt runs inline (engine crypto's 2 workers are not used by the interpreted runtime yet)",
-                    "pipeline ingress: stage gro skipped (not supported by the interpreted runtime yet)"),
+                    "pipeline ingress: gro coalesces at most 17 segments (buffers have 17 fragment slots, one kept free), "
+                            + "not max-segments 64"),
                     a.notes().stream().map(ModelProblem::message).toList());
+            GsoStage gso = assertInstanceOf(GsoStage.class, a.stages("egress").get(1));
+            assertEquals(1360, gso.mss());
+            assertEquals(32 * GsoSegmenter.maxSegments(1360), a.pipeline("egress").workCapacity());
+            GroStage gro = assertInstanceOf(GroStage.class, b.stages("ingress").get(1));
+            assertEquals(65535, gro.maxSize());
+            assertEquals(64, gro.maxSegments());
+            assertEquals(50, gro.flushMicros());
+            assertTrue(a.sad().all().stream().allMatch(sa -> sa.config().gro()), "gro on in the model");
             assertTrue(a.notes().stream().allMatch(n -> n.severity() == ModelProblem.Severity.WARNING
                     && n.file().endsWith("site-to-site-gw-a.espl") && n.line() > 1));
             assertEquals(2, a.sad().size());
@@ -253,6 +264,10 @@ class ModelPipelinesTest {
             for (int i = 0; i < traffic.size(); i++) {
                 assertArrayEquals(traffic.get(i), lanB.packets().get(i), "packet " + i);
             }
+            // The 1400-byte TCP payloads left gw-a as two segments (mss 1360) and reached gw-b's LAN coalesced
+            // again, byte for byte the original.
+            assertEquals(3, gso.segmented());
+            assertEquals(3, gro.coalesced());
             assertEquals(0, a.stats("egress").totalDrops());
             assertEquals(0, b.stats("ingress").totalDrops());
             assertEquals(0, a.pool("egress").outstanding());
@@ -272,11 +287,9 @@ class ModelPipelinesTest {
             assertTrue(p.line() > 1, p.toString());
         }
         assertEquals(new TreeSet<>(List.of(
-                "stage gso is not supported by the interpreted runtime yet",
-                "stage gro is not supported by the interpreted runtime yet",
                 "port tun needs the gateway runtime (issue 7)",
                 "port udp needs the gateway runtime (issue 7)")), messages);
-        assertEquals(6, e.problems().size(), e.getMessage());
+        assertEquals(4, e.problems().size(), e.getMessage());
         // Skipping stages still leaves the ports.
         ModelException ports = assertThrows(ModelException.class, () -> new ModelPipelines(new ModelSas(n -> null))
                 .outputDirectory(dir).skipUnsupportedStages(true).build(examples().resolve("site-to-site-gw-b.espl")));

@@ -1,0 +1,69 @@
+package org.espline.runtime.pipeline;
+
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.gso.GsoSegmenter;
+import org.espline.runtime.stats.XfrmCounter;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * Transmit-side segmentation: each TCP packet with more than {@code mss} payload bytes is replaced, in its
+ * place in the batch, by its segments ({@link GsoSegmenter}); everything else passes untouched. It sits after
+ * {@link ClassifyStage}, so policy and SA lookup run once per super-packet and every segment inherits the
+ * SA metadata, and before {@link EncryptStage}, which then seals each segment (placed late, as TALK.md §3).
+ *
+ * <p>Drops: a TCP super-packet with inconsistent lengths as XfrmOutBundleGenError (the packet cannot be
+ * built into segments, as ClassifyStage counts unparsable ones); no pool buffers for its segments as
+ * XfrmOutBufferError.
+ *
+ * <p>It expands: {@link #maxOutputPerInput()} is {@link GsoSegmenter#maxSegments(int)}, which
+ * {@link Pipeline} (and a generated pipeline through {@link AbstractPipeline#workCapacity(int, Stage...)})
+ * uses to size its work batches. One instance per thread.
+ */
+public final class GsoStage implements Stage {
+    private final GsoSegmenter segmenter;
+    private final XfrmStats stats;
+    private final int maxSegments;
+    private long segmented;
+    private long segments;
+
+    /**
+     * @param mss   TCP payload bytes per segment
+     * @param pool  where segment buffers come from (typically the pipeline's pool)
+     * @param stats the pipeline's counters
+     */
+    public GsoStage(int mss, BufferPool pool, XfrmStats stats) {
+        this.segmenter = new GsoSegmenter(mss, pool);
+        this.stats = stats;
+        this.maxSegments = GsoSegmenter.maxSegments(mss);
+    }
+
+    @Override
+    public void process(PacketBatch in, PacketBatch out) {
+        final int n = in.size();
+        for (int i = 0; i < n; i++) {
+            final PacketBuffer p = in.get(i);
+            final int r = segmenter.segment(p, out);
+            if (r > 0) {
+                segmented++;
+                segments += r;
+            } else if (r == GsoSegmenter.PASS) {
+                out.add(p);
+            } else {
+                Drops.drop(p, stats, r == GsoSegmenter.MALFORMED
+                        ? XfrmCounter.XfrmOutBundleGenError : XfrmCounter.XfrmOutBufferError);
+            }
+        }
+    }
+
+    @Override
+    public int maxOutputPerInput() { return maxSegments; }
+
+    public int mss() { return segmenter.mss(); }
+
+    /** Super-packets cut into segments. */
+    public long segmented() { return segmented; }
+
+    /** Segments made of them. */
+    public long segments() { return segments; }
+}
