@@ -6,11 +6,23 @@ import java.util.LinkedHashMap
 import java.util.List
 import java.util.Map
 import org.espline.dsl.espline.AeadAlgorithm
+import org.espline.dsl.espline.Buffers
+import org.espline.dsl.espline.LinkPort
+import org.espline.dsl.espline.PcapPort
+import org.espline.dsl.espline.Port
+import org.espline.dsl.espline.TunPort
+import org.espline.dsl.espline.UdpPort
+import org.espline.dsl.runtime.ModelPipelines
 import org.espline.dsl.espline.ChecksumStage
 import org.espline.dsl.espline.CipherIntegrity
 import org.espline.dsl.espline.ClassifyStage
 import org.espline.dsl.espline.DecryptStage
 import org.espline.dsl.espline.EncryptStage
+import org.espline.dsl.espline.EngineRef
+import org.espline.dsl.espline.OffloadRef
+import org.espline.dsl.espline.EsplinePackage
+import org.espline.dsl.espline.GroStage
+import org.espline.dsl.espline.GsoStage
 import org.espline.dsl.espline.EnvironmentKey
 import org.espline.dsl.espline.FileKey
 import org.espline.dsl.espline.HexKey
@@ -23,6 +35,7 @@ import org.espline.dsl.espline.Stage
 import org.espline.dsl.espline.TapStage
 import org.espline.runtime.config.XfrmPolicy
 import org.espline.runtime.crypto.IntegrityAlgorithm
+import org.espline.runtime.gso.GsoSegmenter
 import org.espline.runtime.sa.Lifetime
 import org.espline.runtime.sa.SaConfig
 import org.espline.runtime.sa.SaMode
@@ -56,6 +69,9 @@ class EsplineGenerator {
 		for (p : in.model.elements.filter(Pipeline)) {
 			out.put(dir + pipelineClassName(p) + '.java', pipelineClass(in, pkg, p).toString)
 		}
+		if (!in.model.elements.filter(Pipeline).empty) {
+			out.put(dir + mainClassName(in.model) + '.java', mainClass(in, pkg).toString)
+		}
 		out
 	}
 
@@ -82,6 +98,8 @@ class EsplineGenerator {
 	def String policiesClassName(Model m) { modelClassPrefix(m) + 'Policies' }
 
 	def String pipelineClassName(Pipeline p) { camel(p.name) + 'Pipeline' }
+
+	def String mainClassName(Model m) { modelClassPrefix(m) + 'Main' }
 
 	def String constant(String name) { name.replaceAll('([a-z0-9])([A-Z])', '$1_$2').toUpperCase.replace('-', '_') }
 
@@ -146,16 +164,24 @@ class EsplineGenerator {
 				«IF !c.softLifetime.unlimited».softLifetime(«lifetime(c.softLifetime)»)«ENDIF»
 				«IF !c.hardLifetime.unlimited».hardLifetime(«lifetime(c.hardLifetime)»)«ENDIF»
 				«IF c.tfcPadTo != 0».tfcPadTo(«c.tfcPadTo»)«ENDIF»
+				«IF !c.gro».gro(false)«ENDIF»
 				.build();
 		/** Outer IP header«IF c.encapsulation !== null» and UDP«ENDIF» of «c.name» (0 in transport mode). */
 		public static final int «constant(c.name)»_OUTER_HEADER = «outerHeader(c)»;
 		/** ESP header (SPI, sequence) and IV of «c.name». */
 		public static final int «constant(c.name)»_ESP_HEADER = «8 + c.encryption.ivLength»;
+		/** Padding makes the encrypted part of «c.name» a multiple of this (RFC 4303: the cipher's block size and 4). */
+		public static final int «constant(c.name)»_PAD_ALIGN = «padAlign(c)»;
 		/** Worst-case padding, pad length and next header of «c.name». */
 		public static final int «constant(c.name)»_MAX_TRAILER = «c.encryption.blockSize - 1 + 2»;
 		/** Integrity check value of «c.name». */
 		public static final int «constant(c.name)»_ICV = «c.icvLength»;
 	'''
+
+	def int padAlign(SaConfig c) {
+		val b = c.encryption.blockSize
+		if (b % 4 == 0) b else if (4 % b == 0) 4 else b * 4
+	}
 
 	def int outerHeader(SaConfig c) {
 		val ip = if (c.mode == SaMode.TUNNEL) { if (c.isIpv6) 40 else 20 } else 0
@@ -274,17 +300,24 @@ class EsplineGenerator {
 		/**
 		 * Pipeline «p.name» («p.kind.literal») of «in.sourceName»: «FOR s : p.stages SEPARATOR ', '»«stageName(s)»«ENDFOR».
 		 * The stages run in model order, called directly; two batches are ping-ponged, so the steady state allocates nothing.
+		 «FOR c : placements(p)»
+		 	* «c»
+		 «ENDFOR»
 		 * Not thread-safe: one instance per worker thread.
 		 */
 		public final class «pipelineClassName(p)» extends AbstractPipeline {
 			public static final int BATCH_SIZE = «batchSize(p)»;
+			«IF gso(p) !== null»
+				/** Packets a work batch holds: a batch of super-packets of up to 64 KiB, each cut into segments of «gso(p).mss» bytes. */
+				public static final int WORK_CAPACITY = BATCH_SIZE * «GsoSegmenter.maxSegments(gso(p).mss)»;
+			«ENDIF»
 
 			«FOR s : p.stages.indexed»
 				«stageField(s.value, s.key)»
 			«ENDFOR»
 
 			public «pipelineClassName(p)»(«constructorParameters(p)») {
-				super(source, sink, BATCH_SIZE);
+				super(source, sink, BATCH_SIZE«IF gso(p) !== null», WORK_CAPACITY«ENDIF»);
 				«FOR s : p.stages.indexed»
 					«stageInit(in, s.value, s.key)»
 				«ENDFOR»
@@ -301,6 +334,24 @@ class EsplineGenerator {
 		}
 	'''
 
+	/**
+	 * Where the model puts this pipeline's crypto, said plainly: the runtime has no asynchronous engines (issue 5) or
+	 * offload devices (issue 6) yet, so the generated code runs crypto inline and says so rather than pretend.
+	 */
+	def List<String> placements(Pipeline p) {
+		val out = <String>newArrayList
+		for (st : p.stages) {
+			val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: null }
+			if (placement instanceof EngineRef) {
+				val e = placement.engine
+				if (!e.inline) out += '''«stageName(st)» names engine «e.name» («IF e.workers > 0»«e.workers» workers, «ENDIF»«IF e.queueDepth > 0»queue «e.queueDepth», «ENDIF»order «e.ordering.literal»): this release runs it inline on the pipeline's thread.'''
+			} else if (placement instanceof OffloadRef) {
+				out += '''«stageName(st)» names offload «placement.offload.name»: this release runs its software fallback inline (the JCA path).'''
+			}
+		}
+		out
+	}
+
 	def int batchSize(Pipeline p) { if (p.batchSize > 0) p.batchSize else 32 }
 
 	def List<String> pipelineImports(Pipeline p) {
@@ -315,6 +366,8 @@ class EsplineGenerator {
 				DecryptStage: s += #['org.espline.runtime.pipeline.DecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats']
 				ChecksumStage: s += #['org.espline.runtime.pipeline.ChecksumStage', 'org.espline.runtime.stats.XfrmCounter', 'org.espline.runtime.stats.XfrmStats']
 				TapStage: s += #['org.espline.runtime.pipeline.TapStage', 'org.espline.runtime.pipeline.PacketSink']
+				GsoStage: s += #['org.espline.runtime.pipeline.GsoStage', 'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.stats.XfrmStats']
+				GroStage: s += 'org.espline.runtime.pipeline.GroStage'
 				default: s += 'org.espline.runtime.pipeline.Stage'
 			}
 		}
@@ -323,8 +376,9 @@ class EsplineGenerator {
 
 	def String constructorParameters(Pipeline p) {
 		val params = newArrayList('Port source')
-		if (p.stages.exists[it instanceof ClassifyStage || it instanceof EncryptStage || it instanceof DecryptStage || it instanceof ChecksumStage]) params += 'XfrmStats stats'
+		if (p.stages.exists[it instanceof ClassifyStage || it instanceof EncryptStage || it instanceof DecryptStage || it instanceof ChecksumStage || it instanceof GsoStage]) params += 'XfrmStats stats'
 		if (p.stages.exists[it instanceof DecryptStage]) params += 'SaDatabase sad'
+		if (p.stages.exists[it instanceof GsoStage]) params += 'BufferPool pool'
 		for (s : p.stages.indexed.filter[value instanceof TapStage]) params += 'PacketSink tap' + s.key
 		for (s : p.stages.indexed.filter[!supported(value)]) params += 'Stage stage' + s.key
 		params += 'Port sink'
@@ -333,7 +387,10 @@ class EsplineGenerator {
 
 	def boolean supported(Stage s) {
 		s instanceof ClassifyStage || s instanceof EncryptStage || s instanceof DecryptStage || s instanceof ChecksumStage || s instanceof TapStage
+			|| s instanceof GsoStage || s instanceof GroStage
 	}
+
+	def GsoStage gso(Pipeline p) { p.stages.filter(GsoStage).head }
 
 	def String stageName(Stage s) { s.eClass.name.replace('Stage', '').toLowerCase }
 
@@ -351,6 +408,14 @@ class EsplineGenerator {
 
 	def dispatch stageInit(Input in, TapStage s, int i) '''this.tap«i» = new TapStage(tap«i»);'''
 
+	def dispatch stageInit(Input in, GsoStage s, int i) '''this.gso«i» = new GsoStage(«s.mss», pool, stats);'''
+
+	def dispatch stageInit(Input in, GroStage s, int i) '''this.gro«i» = new GroStage(«groValue(s, EsplinePackage.Literals.GRO_STAGE__MAX_SIZE, s.maxSize, 'GroStage.DEFAULT_MAX_SIZE')», «groValue(s, EsplinePackage.Literals.GRO_STAGE__MAX_SEGMENTS, s.maxSegments, 'GroStage.DEFAULT_MAX_SEGMENTS')», «groValue(s, EsplinePackage.Literals.GRO_STAGE__FLUSH_MICROS, s.flushMicros, 'GroStage.DEFAULT_FLUSH_MICROS')»);'''
+
+	def String groValue(GroStage s, org.eclipse.emf.ecore.EAttribute a, int value, String fallback) {
+		if (s.eIsSet(a)) String.valueOf(value) else fallback
+	}
+
 	def dispatch stageInit(Input in, Stage s, int i) '''this.«stageName(s)»«i» = stage«i»; // «stageName(s)»: not generated yet, passed in'''
 
 	def stageCall(Stage s, int i) '''
@@ -359,4 +424,223 @@ class EsplineGenerator {
 	'''
 
 	def static boolean isTx(Pipeline p) { p.kind == PipelineKind.TX }
+
+	// ------------------------------------------------------------------ main
+
+	/** The pools the pipelines name, each once, in pipeline order; null stands for the default pool. */
+	def List<Buffers> pools(Model m) {
+		val l = newArrayList
+		for (p : m.elements.filter(Pipeline)) {
+			if (!l.contains(p.buffers)) l += p.buffers
+		}
+		l
+	}
+
+	def String poolName(Buffers b) { if (b === null) 'defaultPool' else 'pool' + camel(b.name) }
+
+	def int buffersValue(Buffers b, org.eclipse.emf.ecore.EAttribute a, int fallback) {
+		if (b !== null && b.eIsSet(a)) b.eGet(a) as Integer else fallback
+	}
+
+	def List<String> links(Model m) {
+		val l = <String>newArrayList
+		for (p : m.elements.filter(Pipeline)) {
+			for (port : #[p.source, p.sink]) {
+				if (port instanceof LinkPort && !l.contains((port as LinkPort).link)) l += (port as LinkPort).link
+			}
+		}
+		l
+	}
+
+	def String describe(Port port) {
+		switch port {
+			PcapPort: 'pcap "' + port.file + '"'
+			UdpPort: 'udp ' + port.address + ' port ' + port.port
+			TunPort: 'tun "' + port.device + '"'
+			LinkPort: 'link ' + port.link
+			default: '?'
+		}
+	}
+
+	def boolean gatewayPort(Port port) { port instanceof UdpPort || port instanceof TunPort }
+
+	/**
+	 * Why the generated main cannot run the model on its own, if it cannot: ports of the gateway runtime, or a link
+	 * that only one pipeline of the model uses (its other end is an application embedding the pipelines).
+	 */
+	def List<String> mainRefusals(Model m) {
+		val out = <String>newArrayList
+		val pipelines = m.elements.filter(Pipeline).toList
+		for (p : pipelines) {
+			val gateway = #[p.source, p.sink].filter[gatewayPort(it)].toList
+			if (!gateway.empty) {
+				out += p.name + ': ' + gateway.map["'" + describe(it) + "'"].join(' and ')
+					+ " need the gateway runtime's UDP and TUN ports, which this release does not have yet; construct "
+					+ pipelineClassName(p) + ' with ports of your own'
+			}
+		}
+		for (l : links(m)) {
+			val senders = pipelines.filter[sink instanceof LinkPort && (sink as LinkPort).link == l].size
+			val receivers = pipelines.filter[source instanceof LinkPort && (source as LinkPort).link == l].size
+			if (senders == 0 || receivers == 0) {
+				out += 'link ' + l + ' has no ' + (if (senders == 0) 'sender' else 'receiver')
+					+ ' in the model: an application embedding the pipelines is its other end'
+			}
+		}
+		out
+	}
+
+	def String javaString(String s) { '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"' }
+
+	def CharSequence portExpression(Pipeline p, Port port, boolean source) {
+		switch port {
+			LinkPort: '''link«camel(port.link)»'''
+			PcapPort: if (source) '''new PcapSourcePort(open(dir.resolve(«javaString(port.file)»), closing), «poolName(p.buffers)»)''' else '''new PcapSinkPort(create(dir.resolve(«javaString(port.file)»), closing))'''
+			default: 'null'
+		}
+	}
+
+	def List<String> mainImports(Model m) {
+		if (!mainRefusals(m).empty) return #['java.io.PrintStream', 'java.nio.file.Path']
+		val s = newTreeSet(null as java.util.Comparator<String>)
+		s += #['java.io.Closeable', 'java.io.IOException', 'java.io.PrintStream', 'java.nio.file.Path', 'java.util.ArrayList', 'java.util.List',
+			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.stats.XfrmStats']
+		val pipelines = m.elements.filter(Pipeline).toList
+		val ports = pipelines.map[#[source, sink]].flatten.toList
+		if (ports.exists[it instanceof LinkPort]) s += 'org.espline.runtime.port.MemoryLink'
+		if (ports.exists[it instanceof PcapPort] || pipelines.exists[stages.exists[it instanceof TapStage]]) {
+			s += #['org.espline.runtime.pcap.PcapWriter']
+		}
+		if (pipelines.exists[source instanceof PcapPort]) s += #['org.espline.runtime.pcap.PcapReader', 'org.espline.runtime.port.PcapSourcePort']
+		if (pipelines.exists[sink instanceof PcapPort]) s += 'org.espline.runtime.port.PcapSinkPort'
+		if (pipelines.exists[stages.exists[it instanceof TapStage]]) s += 'org.espline.runtime.port.PcapPacketWriter'
+		if (pipelines.exists[stages.exists[it instanceof DecryptStage]]) s += #['org.espline.runtime.sa.SaConfig', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.sa.SecurityAssociation']
+		s.toList
+	}
+
+	def List<String> constructorArguments(Pipeline p) {
+		val args = newArrayList('source')
+		if (p.stages.exists[it instanceof ClassifyStage || it instanceof EncryptStage || it instanceof DecryptStage || it instanceof ChecksumStage || it instanceof GsoStage]) args += 'stats'
+		if (p.stages.exists[it instanceof DecryptStage]) args += 'sad'
+		if (p.stages.exists[it instanceof GsoStage]) args += poolName(p.buffers)
+		for (s : p.stages.filter(TapStage)) args += '''new PcapPacketWriter(create(dir.resolve(«javaString(s.file)»), closing))'''
+		args += 'sink'
+		args
+	}
+
+	def mainClass(Input in, String pkg) '''
+		«header(in)»
+		package «pkg»;
+
+		«FOR i : mainImports(in.model)»
+			import «i»;
+		«ENDFOR»
+
+		/**
+		 * Runs the pipelines of «in.sourceName» on their ports, one thread each, until every source has ended:
+		 * <ul>
+		 «FOR p : in.model.elements.filter(Pipeline)»
+		 	* <li>«p.name» («p.kind.literal»): «describe(p.source).replace('"', '&quot;')» &rarr; «describe(p.sink).replace('"', '&quot;')»</li>
+		 «ENDFOR»
+		 * </ul>
+		 * {@code pcap} files and taps are resolved against the directory given as the only argument (default: the working
+		 * directory). Prints each pipeline's counters at the end.
+		 */
+		public final class «mainClassName(in.model)» {
+			private «mainClassName(in.model)»() {
+			}
+
+			public static void main(String[] args) {
+				System.exit(run(args.length > 0 ? Path.of(args[0]) : Path.of(""), System.out, System.err));
+			}
+
+			/** Exit status: 0 when every pipeline ran to the end of its input, 2 when a port cannot be opened or run here. */
+			public static int run(Path dir, PrintStream out, PrintStream err) {
+				«FOR r : mainRefusals(in.model)»
+					err.println(«javaString(r)»);
+				«ENDFOR»
+				«IF !mainRefusals(in.model).empty»
+					return 2;
+				«ELSE»
+					List<Closeable> closing = new ArrayList<>();
+					try {
+						«FOR b : pools(in.model)»
+							BufferPool «poolName(b)» = new BufferPool(«buffersValue(b, EsplinePackage.Literals.BUFFERS__POOL_SIZE, ModelPipelines.DEFAULT_POOL_SIZE)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__HEADROOM, ModelPipelines.DEFAULT_HEADROOM)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__MTU, ModelPipelines.DEFAULT_MTU)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__TAILROOM, ModelPipelines.DEFAULT_TAILROOM)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__MAX_FRAGMENTS, ModelPipelines.DEFAULT_FRAGMENTS)»);
+						«ENDFOR»
+						«IF in.model.elements.filter(Pipeline).exists[stages.exists[it instanceof DecryptStage]]»
+							SaDatabase sad = new SaDatabase();
+							for (SaConfig c : «saClassName(in)».ALL) {
+								sad.put(new SecurityAssociation(c));
+							}
+						«ENDIF»
+						«FOR l : links(in.model)»
+							MemoryLink link«camel(l)» = new MemoryLink(«ModelPipelines.DEFAULT_LINK_CAPACITY»);
+						«ENDFOR»
+						List<AbstractPipeline> pipelines = new ArrayList<>();
+						List<XfrmStats> stats = new ArrayList<>();
+						«FOR p : in.model.elements.filter(Pipeline)»
+							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»));
+						«ENDFOR»
+						List<Thread> threads = new ArrayList<>();
+						for (AbstractPipeline p : pipelines) {
+							Thread t = new Thread(() -> p.run(Long.MAX_VALUE), p.getClass().getSimpleName());
+							threads.add(t);
+							t.start();
+						}
+						for (Thread t : threads) {
+							t.join();
+						}
+						for (int i = 0; i < pipelines.size(); i++) {
+							AbstractPipeline p = pipelines.get(i);
+							out.println(p.getClass().getSimpleName() + ": received " + p.received() + ", delivered " + p.delivered() + ", " + stats.get(i));
+						}
+						return 0;
+					} catch (IOException e) {
+						err.println(e.getMessage());
+						return 2;
+					} catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+						return 1;
+					} finally {
+						for (Closeable c : closing) {
+							try {
+								c.close();
+							} catch (IOException e) {
+								err.println(e.getMessage());
+							}
+						}
+					}
+				«ENDIF»
+			}
+			«IF mainRefusals(in.model).empty»
+				«FOR p : in.model.elements.filter(Pipeline)»
+
+					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
+						XfrmStats stats = new XfrmStats();
+						all.add(stats);
+						var source = «portExpression(p, p.source, true)»;
+						var sink = «portExpression(p, p.sink, false)»;
+						return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
+					}
+				«ENDFOR»
+				«IF in.model.elements.filter(Pipeline).exists[source instanceof PcapPort]»
+
+					private static PcapReader open(Path file, List<Closeable> closing) throws IOException {
+						PcapReader r = new PcapReader(file);
+						closing.add(r);
+						return r;
+					}
+				«ENDIF»
+				«IF in.model.elements.filter(Pipeline).exists[sink instanceof PcapPort || stages.exists[it instanceof TapStage]]»
+
+					private static PcapWriter create(Path file, List<Closeable> closing) throws IOException {
+						PcapWriter w = new PcapWriter(file);
+						closing.add(w);
+						return w;
+					}
+				«ENDIF»
+			«ENDIF»
+		}
+	'''
+
 }

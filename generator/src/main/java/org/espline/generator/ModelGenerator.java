@@ -7,10 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.espline.dsl.espline.AeadAlgorithm;
 import org.espline.dsl.espline.CipherIntegrity;
 import org.espline.dsl.espline.EnvironmentKey;
+import org.espline.dsl.espline.FileKey;
+import org.espline.dsl.espline.Key;
 import org.espline.dsl.espline.Model;
 import org.espline.dsl.espline.SecurityAssociation;
 import org.espline.dsl.runtime.ModelException;
@@ -28,7 +31,7 @@ public final class ModelGenerator {
 
     /** The loaded, error-free models of the files: path to generated source text for each root model. */
     public Map<String, String> generate(ModelSas.Loaded loaded, Path file, Function<String, String> env) throws ModelException, IOException {
-        ModelSas sas = new ModelSas(env);
+        ModelSas sas = new ModelSas(env).keyFiles(placeholderKeyFiles(loaded.models()));
         List<SaConfig> configs = sas.sas(loaded);
         List<Model> models = loaded.models();
         Model root = models.get(models.size() - 1);
@@ -55,13 +58,30 @@ public final class ModelGenerator {
         return new ModelSas(placeholderEnvironment(List.of())).load(file);
     }
 
+    /** Zero keys of the right length for every file: key of the models, like {@link #placeholderEnvironment}. */
+    public static Function<String, byte[]> placeholderKeyFiles(List<Model> models) {
+        return path -> {
+            for (Model m : models) {
+                for (var e : m.getElements()) {
+                    if (e instanceof SecurityAssociation sa) {
+                        Integer len = keyLength(sa, k -> k instanceof FileKey f && path.equals(f.getPath()));
+                        if (len != null) {
+                            return new byte[len];
+                        }
+                    }
+                }
+            }
+            return null;
+        };
+    }
+
     /** Zero keys of the right length for every env: key of the models, so validation passes without secrets. */
     public static Function<String, String> placeholderEnvironment(List<Model> models) {
         return name -> {
             for (Model m : models) {
                 for (var e : m.getElements()) {
                     if (e instanceof SecurityAssociation sa) {
-                        Integer len = envKeyLength(sa, name);
+                        Integer len = keyLength(sa, k -> k instanceof EnvironmentKey v && name.equals(v.getVariable()));
                         if (len != null) {
                             return "00".repeat(len);
                         }
@@ -72,8 +92,9 @@ public final class ModelGenerator {
         };
     }
 
-    private static Integer envKeyLength(SecurityAssociation sa, String name) {
-        if (sa.getAlgorithm() instanceof AeadAlgorithm a && a.getKey() instanceof EnvironmentKey k && name.equals(k.getVariable())) {
+    /** The key length the SA's algorithm needs for the key {@code wanted} picks out, or null when none of its keys. */
+    private static Integer keyLength(SecurityAssociation sa, Predicate<Key> wanted) {
+        if (sa.getAlgorithm() instanceof AeadAlgorithm a && wanted.test(a.getKey())) {
             String n = a.getName().getLiteral();
             if (n.startsWith("chacha20")) {
                 return 32 + EncryptionAlgorithm.CHACHA20_POLY1305.saltLength();
@@ -84,10 +105,10 @@ public final class ModelGenerator {
             return bits / 8 + alg.saltLength();
         }
         if (sa.getAlgorithm() instanceof CipherIntegrity c) {
-            if (c.getCipherKey() instanceof EnvironmentKey k && name.equals(k.getVariable())) {
+            if (wanted.test(c.getCipherKey())) {
                 return Integer.parseInt(c.getCipher().getLiteral().substring(3)) / 8;
             }
-            if (c.getIntegrityKey() instanceof EnvironmentKey k && name.equals(k.getVariable())) {
+            if (wanted.test(c.getIntegrityKey())) {
                 switch (c.getIntegrity()) {
                     case SHA256_128: return 32;
                     case SHA384_192: return 48;

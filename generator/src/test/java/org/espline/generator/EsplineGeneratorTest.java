@@ -31,6 +31,7 @@ import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.EncryptStage;
+import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.Pipeline;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.CollectingPort;
@@ -60,7 +61,7 @@ class EsplineGeneratorTest {
     private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
 
     static Stream<String> models() {
-        return Stream.of("host-to-host", "site-to-site-gw-a");
+        return Stream.of("host-to-host", "site-to-site-gw-a", "site-to-site-gw-b", "road-warrior-v6", "offload");
     }
 
     static Map<String, String> generate(String model) throws ModelException, IOException {
@@ -115,11 +116,10 @@ class EsplineGeneratorTest {
         BufferPool pool = new BufferPool(128, 128, 1500, 320, 1);
         CollectingPort wire = new CollectingPort();
         XfrmStats stats = new XfrmStats();
-        Stage gso = (in, out) -> out.moveFrom(in);
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> egress = loader.loadClass("site_to_site.gw_a.EgressPipeline");
-            Constructor<?> c = egress.getConstructor(Port.class, XfrmStats.class, Stage.class, Port.class);
-            Object tx = c.newInstance(new MemorySourcePort(pool, sent), stats, gso, wire);
+            Constructor<?> c = egress.getConstructor(Port.class, XfrmStats.class, BufferPool.class, Port.class);
+            Object tx = c.newInstance(new MemorySourcePort(pool, sent), stats, new BufferPool(64, 128, 1500, 64, 17), wire);
             Method runOnce = egress.getMethod("runOnce");
             int guard = 0;
             while ((int) runOnce.invoke(tx) >= 0 && guard++ < 1000) {
@@ -151,7 +151,6 @@ class EsplineGeneratorTest {
             byte[] src = i % 11 == 10 ? new byte[] {(byte) 192, (byte) 168, 1, 1} : new byte[] {10, 1, 0, 5};
             sent.add(udp4(src, dst, 1000 + i, i % 7 == 6 ? 500 : 53, 11 * i));
         }
-        Stage gso = (in, out) -> out.moveFrom(in);
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> egress = loader.loadClass("site_to_site.gw_a.EgressPipeline");
             PolicyLookup generatedSpd = (PolicyLookup) loader.loadClass("site_to_site.gw_a.GwAPolicies").getField("SPD").get(null);
@@ -164,13 +163,15 @@ class EsplineGeneratorTest {
             XfrmStats interpretedStats = new XfrmStats();
             CollectingPort interpreted = new CollectingPort();
             new Pipeline(new MemorySourcePort(new BufferPool(128, 128, 1500, 320, 1), sent),
-                    new Stage[] {new ClassifyStage(spd, interpretedStats), gso, new EncryptStage(interpretedStats)}, interpreted, 32)
+                    new Stage[] {new ClassifyStage(spd, interpretedStats), new GsoStage(1360, new BufferPool(64, 128, 1500, 64, 17), interpretedStats),
+                        new EncryptStage(interpretedStats)}, interpreted, 32)
                     .run(Long.MAX_VALUE);
 
             XfrmStats generatedStats = new XfrmStats();
             CollectingPort generated = new CollectingPort();
-            Object tx = egress.getConstructor(Port.class, XfrmStats.class, Stage.class, Port.class)
-                    .newInstance(new MemorySourcePort(new BufferPool(128, 128, 1500, 320, 1), sent), generatedStats, gso, generated);
+            Object tx = egress.getConstructor(Port.class, XfrmStats.class, BufferPool.class, Port.class)
+                    .newInstance(new MemorySourcePort(new BufferPool(128, 128, 1500, 320, 1), sent), generatedStats,
+                            new BufferPool(64, 128, 1500, 64, 17), generated);
             Method runOnce = egress.getMethod("runOnce");
             int guard = 0;
             while ((int) runOnce.invoke(tx) >= 0 && guard++ < 1000) {

@@ -3,9 +3,9 @@ package site_to_site.gw_a;
 
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.DecryptStage;
+import org.espline.runtime.pipeline.GroStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.PacketSink;
-import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.pipeline.TapStage;
 import org.espline.runtime.port.Port;
 import org.espline.runtime.sa.SaDatabase;
@@ -14,19 +14,20 @@ import org.espline.runtime.stats.XfrmStats;
 /**
  * Pipeline ingress (rx) of site-to-site-gw-a.espl: decrypt, gro, tap.
  * The stages run in model order, called directly; two batches are ping-ponged, so the steady state allocates nothing.
+ * decrypt names engine crypto (2 workers, queue 1024, order per-sa): this release runs it inline on the pipeline's thread.
  * Not thread-safe: one instance per worker thread.
  */
 public final class IngressPipeline extends AbstractPipeline {
 	public static final int BATCH_SIZE = 32;
 
 	private final DecryptStage decrypt0;
-	private final Stage gro1;
+	private final GroStage gro1;
 	private final TapStage tap2;
 
-	public IngressPipeline(Port source, XfrmStats stats, SaDatabase sad, PacketSink tap2, Stage stage1, Port sink) {
+	public IngressPipeline(Port source, XfrmStats stats, SaDatabase sad, PacketSink tap2, Port sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new DecryptStage(sad, stats, false);
-		this.gro1 = stage1; // gro: not generated yet, passed in
+		this.gro1 = new GroStage(65535, 64, 50);
 		this.tap2 = new TapStage(tap2);
 	}
 

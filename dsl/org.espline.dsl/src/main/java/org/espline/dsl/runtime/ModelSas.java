@@ -90,6 +90,7 @@ public final class ModelSas {
     public static final int DEFAULT_REPLAY_WINDOW = 32;
 
     private final Function<String, String> environment;
+    private Function<String, byte[]> keyFiles;
     private final Injector injector = Language.INJECTOR;
 
     /** Reads {@code env:NAME} keys from the process environment. */
@@ -100,6 +101,15 @@ public final class ModelSas {
     /** @param environment looks up {@code env:NAME} keys (null when unset); tests pass a map */
     public ModelSas(Function<String, String> environment) {
         this.environment = environment;
+    }
+
+    /**
+     * Key bytes for {@code key file:"path"} (by the path as written) instead of reading the file; null from the function
+     * means read it after all. The generator uses this: generated code reads key files when it runs, not when it is made.
+     */
+    public ModelSas keyFiles(Function<String, byte[]> reader) {
+        this.keyFiles = reader;
+        return this;
     }
 
     /** The injector is built once per class loader: the standalone setup registers the language with EMF. */
@@ -691,6 +701,10 @@ public final class ModelSas {
             }
             if (k instanceof FileKey) {
                 String path = ((FileKey) k).getPath();
+                byte[] given = keyFiles == null ? null : keyFiles.apply(path);
+                if (given != null) {
+                    return KeyMaterial.of(given);
+                }
                 Path file = Path.of(path);
                 URI base = k.eResource() != null ? k.eResource().getURI() : null;
                 if (!file.isAbsolute() && base != null && base.isFile()) {

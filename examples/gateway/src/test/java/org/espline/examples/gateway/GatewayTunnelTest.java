@@ -15,7 +15,7 @@ import org.espline.runtime.esp.EspInput;
 import org.espline.runtime.esp.EspOutput;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
-import org.espline.runtime.sa.PolicyDatabase;
+import org.espline.runtime.sa.PolicyLookup;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
@@ -38,7 +38,7 @@ class GatewayTunnelTest {
     private final BufferPool pool = new BufferPool(4, 128, 1500, 64, 1);
 
     /** Encrypts on the sending gateway, checks the wire packet, decrypts on the receiver; returns the wire packet. */
-    private byte[] tunnel(PolicyDatabase senderSpd, SaConfig receiverSa, byte[] inner, int maxOverhead, String outerSrc, String outerDst) {
+    private byte[] tunnel(PolicyLookup senderSpd, SaConfig receiverSa, byte[] inner, int maxOverhead, String outerSrc, String outerDst) {
         Policy policy = lookup(senderSpd, inner);
         assertEquals(PolicyAction.PROTECT, policy.action());
 
