@@ -17,9 +17,15 @@ import java.util.Set;
  * <p>Answers are those of {@link PolicyDatabase} for the same rules in the same order (first match wins);
  * the property test checks that on random rule sets. Immutable and lock-free to read; a changed SPD is
  * compiled anew and published by swapping the reference. The lookup walks at most 32 (IPv4) or 128 (IPv6)
- * nodes and allocates nothing.
+ * nodes and allocates nothing; a family of at most {@value #SCAN_LIMIT} rules is scanned without a walk.
  */
 public final class PolicyTrie implements PolicyLookup {
+    /**
+     * Up to this many rules of a family are scanned in order without a trie: walking 32 or 128 address bits costs
+     * more than testing a handful of selectors, and a site-to-site gateway usually has a handful.
+     */
+    public static final int SCAN_LIMIT = 8;
+
     private final Policy[] policies;
     private final PolicyAction defaultAction;
     private final Family ipv4;
@@ -119,6 +125,10 @@ public final class PolicyTrie implements PolicyLookup {
                 }
             }
             final boolean onSource = distinctPrefixes(all, mine, true) > distinctPrefixes(all, mine, false);
+            if (mine.size() <= SCAN_LIMIT) {
+                // A trie of depth 0: the root holds every rule, so a lookup is the linear scan.
+                return new Family(onSource, 0, new int[] {-1, -1}, new int[][] {mine.stream().mapToInt(Integer::intValue).toArray()}, 1);
+            }
             final int bits = v6 ? 128 : 32;
             Builder b = new Builder();
             for (int i : mine) {

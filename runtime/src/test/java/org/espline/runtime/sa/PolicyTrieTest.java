@@ -76,6 +76,21 @@ class PolicyTrieTest {
     }
 
     @Test
+    void aFewRulesAreScannedWithoutATrie() {
+        List<Policy> rules = new ArrayList<>();
+        for (int i = 0; i < PolicyTrie.SCAN_LIMIT; i++) {
+            rules.add(new Policy(Selector.between(ip("10.0.0.0"), 8, ip("172.16." + i + ".0"), 24), PolicyAction.PROTECT, SA));
+        }
+        PolicyTrie small = PolicyTrie.compile(rules, PolicyAction.DISCARD);
+        assertEquals(1, small.nodeCount(false));
+        assertSame(rules.get(5), lookupV4(small, "10.0.0.1", "172.16.5.9", TCP, 1, 2));
+        rules.add(new Policy(Selector.between(ip("10.0.0.0"), 8, ip("172.16.99.0"), 24), PolicyAction.PROTECT, SA));
+        PolicyTrie large = PolicyTrie.compile(rules, PolicyAction.DISCARD);
+        assertTrue(large.nodeCount(false) > 24, "a trie once past the scan limit: " + large.nodeCount(false));
+        assertSame(rules.get(8), lookupV4(large, "10.0.0.1", "172.16.99.9", TCP, 1, 2));
+    }
+
+    @Test
     void keysOnTheSideWithMorePrefixes() {
         List<Policy> bySource = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
