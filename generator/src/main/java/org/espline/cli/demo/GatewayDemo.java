@@ -29,6 +29,7 @@ import org.espline.generator.ModelGenerator;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.AbstractPipeline;
+import org.espline.runtime.pipeline.IdleBackoff;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.MemoryLink;
@@ -169,10 +170,9 @@ public final class GatewayDemo {
 
         Workload workload = new Workload(flows, pattern, hostPool);
         MemoryLink link = new MemoryLink(ModelPipelines.DEFAULT_LINK_CAPACITY);
-        int txBatch = batch(tx.pipeline);
         // About twenty faults of each kind, however large the run.
         long wireEstimate = flows.tcpBytes() / 1400 + flows.udpDatagrams() + flows.icmpEchoes();
-        WireFaults wire = new WireFaults(link, (int) Math.max(10, wireEstimate / 20), txBatch);
+        WireFaults wire = new WireFaults(link, (int) Math.max(10, wireEstimate / 20), 3 * ModelPipelines.DEFAULT_LINK_CAPACITY);
         DeliveryCheck delivery = new DeliveryCheck(flows, pattern);
         XfrmStats txStats = new XfrmStats();
         XfrmStats rxStats = new XfrmStats();
@@ -228,7 +228,8 @@ public final class GatewayDemo {
         out.printf("  %-34s %12d%n", "  + injected by an attacker", wire.tampered() + wire.replayed());
         row("delivered by the rx gateway", delivery.packets(), delivery.payloadBytes(), "payload", seconds);
         out.printf("  %-34s %12s%n", "  of which TCP (after GRO)", delivery.tcpPackets());
-        out.printf("  in %.2f s on two threads (tx, rx); JDK %s%n", seconds, Runtime.version());
+        out.printf("  in %.2f s on two threads (tx, rx); JDK %s; batches tx %d (+%d idle polls), rx %d (+%d idle polls)%n",
+                seconds, Runtime.version(), txRun.busy, txRun.idle, rxRun.busy, rxRun.idle);
         out.println();
         out.println("drops by counter:");
         boolean any = false;
@@ -436,10 +437,6 @@ public final class GatewayDemo {
         }
     }
 
-    private static int batch(Pipeline p) {
-        return p.getBatchSize() > 0 ? p.getBatchSize() : ModelPipelines.DEFAULT_BATCH;
-    }
-
     private static int value(Buffers b, org.eclipse.emf.ecore.EAttribute a, int fallback) {
         return b != null && b.eIsSet(a) ? (Integer) b.eGet(a) : fallback;
     }
@@ -488,10 +485,28 @@ public final class GatewayDemo {
             setDaemon(true);
         }
 
+        /** Calls that found nothing to do (no input ready, or the wire full), and calls that moved packets. */
+        volatile long idle;
+        volatile long busy;
+
         @Override
         public void run() {
             try {
-                pipeline.run(Long.MAX_VALUE);
+                IdleBackoff backoff = new IdleBackoff();
+                long idleCalls = 0;
+                long busyCalls = 0;
+                int n;
+                while ((n = pipeline.runOnce()) >= 0) {
+                    if (n == 0) {
+                        idleCalls++;
+                        backoff.idle();
+                    } else {
+                        busyCalls++;
+                        backoff.reset();
+                    }
+                }
+                idle = idleCalls;
+                busy = busyCalls;
             } catch (Throwable t) {
                 failure = t;
             }

@@ -22,10 +22,11 @@ final class WireFaults implements Port {
     private long tampered;
     private long replayed;
 
-    WireFaults(Port link, int period, int batchCapacity) {
+    /** @param capacity packets held for the link at most: a pipeline's work batch, plus room for the injected copies */
+    WireFaults(Port link, int period, int capacity) {
         this.link = link;
         this.period = period;
-        this.held = new PacketBatch(3 * batchCapacity);
+        this.held = new PacketBatch(capacity);
     }
 
     @Override
@@ -34,8 +35,9 @@ final class WireFaults implements Port {
             return 0;
         }
         int moved = 0;
-        while (!from.isEmpty() && held.remaining() >= 3) {
-            PacketBuffer p = from.remove(0);
+        final int n = from.size();
+        while (moved < n && held.remaining() >= 3) {
+            PacketBuffer p = from.get(moved);
             long k = packets + moved;
             bytes += p.length();
             moved++;
@@ -52,6 +54,7 @@ final class WireFaults implements Port {
                 held.add(p);
             }
         }
+        from.removeFirst(moved);
         packets += moved;
         flush();
         return moved;

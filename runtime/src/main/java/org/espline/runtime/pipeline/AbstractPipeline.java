@@ -142,13 +142,14 @@ public abstract class AbstractPipeline {
 
     /**
      * Runs until the source is exhausted (and everything is delivered) or at least {@code maxPackets}
-     * packets were pulled. Spins while the source has nothing ready or the sink is full, so use it with
-     * a source and sink that make progress on their own (files, another thread); drive two pipelines
-     * that share one thread through {@link #runOnce()}.
+     * packets were pulled. Waits with an {@link IdleBackoff} (spin, yield, park) while the source has nothing
+     * ready or the sink is full, so use it with a source and sink that make progress on their own (files,
+     * another thread); drive two pipelines that share one thread through {@link #runOnce()}.
      *
      * @return packets pulled from the source
      */
     public final long run(long maxPackets) {
+        final IdleBackoff backoff = new IdleBackoff();
         long total = 0;
         while (total < maxPackets) {
             final int n = runOnce();
@@ -156,7 +157,9 @@ public abstract class AbstractPipeline {
                 break;
             }
             if (n == 0) {
-                Thread.onSpinWait();
+                backoff.idle();
+            } else {
+                backoff.reset();
             }
             total += n;
         }
