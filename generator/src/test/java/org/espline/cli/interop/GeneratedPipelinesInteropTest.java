@@ -419,15 +419,8 @@ class GeneratedPipelinesInteropTest {
 
     // ------------------------------------------------------------ the generated main
 
-    /**
-     * A model of pcap and link ports only: the generated main runs it on its own, the tx pipeline's ESP crosses the
-     * link to the rx pipeline, and the output pcap holds the input's packets.
-     */
-    @Test
-    void theGeneratedMainRunsAModelOfPcapAndLinkPorts() throws Exception {
-        Path work = ExternalTools.workDir(tempDir, "generated-main");
-        Path model = work.resolve("pcap-link.espl");
-        Files.writeString(model, """
+    /** tx: pcap in, classify, encrypt, tap, link; rx: link, decrypt, pcap out. */
+    private static final String PCAP_LINK_MODEL = """
                 package demo.pcap_link
 
                 sa out_sa {
@@ -468,7 +461,17 @@ class GeneratedPipelinesInteropTest {
                 	decrypt
                 	to pcap "out.pcap"
                 }
-                """, StandardCharsets.UTF_8);
+                """;
+
+    /**
+     * A model of pcap and link ports only: the generated main runs it on its own, the tx pipeline's ESP crosses the
+     * link to the rx pipeline, and the output pcap holds the input's packets.
+     */
+    @Test
+    void theGeneratedMainRunsAModelOfPcapAndLinkPorts() throws Exception {
+        Path work = ExternalTools.workDir(tempDir, "generated-main");
+        Path model = work.resolve("pcap-link.espl");
+        Files.writeString(model, PCAP_LINK_MODEL, StandardCharsets.UTF_8);
         Path run = Files.createDirectories(work.resolve("run"));
         List<byte[]> in = new ArrayList<>();
         Selector s = new Selector(InnerPackets.address("10.10.0.0"), 16, InnerPackets.address("10.20.0.0"), 16, 0, 0, 0xFFFF, 0, 0xFFFF);
@@ -489,6 +492,31 @@ class GeneratedPipelinesInteropTest {
             String printed = out.toString(StandardCharsets.UTF_8);
             assertTrue(printed.contains("SenderPipeline: received " + in.size() + ", delivered " + in.size()), printed);
             assertTrue(printed.contains("ReceiverPipeline: received " + in.size() + ", delivered " + in.size()), printed);
+        }
+    }
+
+    /**
+     * An input pcap cut short in its last record: the sender stops on the error, the receiver still sees the end of
+     * the link (it would wait for it forever otherwise), and the main reports the error with a non-zero status.
+     */
+    @Test
+    void theGeneratedMainReportsAPipelineThatStopsOnAnError() throws Exception {
+        Path work = ExternalTools.workDir(tempDir, "generated-main-broken");
+        Path model = work.resolve("pcap-link.espl");
+        Files.writeString(model, PCAP_LINK_MODEL, StandardCharsets.UTF_8);
+        Path run = Files.createDirectories(work.resolve("run"));
+        Selector s = new Selector(InnerPackets.address("10.10.0.0"), 16, InnerPackets.address("10.20.0.0"), 16, 0, 0, 0xFFFF, 0, 0xFFFF);
+        TinyPcap.write(run.resolve("in.pcap"), TinyPcap.LINKTYPE_RAW, InnerPackets.protectedTraffic(s, 0));
+        byte[] whole = Files.readAllBytes(run.resolve("in.pcap"));
+        Files.write(run.resolve("in.pcap"), java.util.Arrays.copyOf(whole, whole.length - 10));
+        try (ExampleModel m = ExampleModel.prepare(model, work.resolve("model"))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = runMain(m, "PcapLinkMain", run, out, err);
+            String message = err.toString(StandardCharsets.UTF_8);
+            assertEquals(1, status, () -> "exit status\n--- out ---\n" + out + "--- err ---\n" + message);
+            assertTrue(message.contains("SenderPipeline") && message.contains("in.pcap"), message);
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("ReceiverPipeline: received "), out::toString);
         }
     }
 
