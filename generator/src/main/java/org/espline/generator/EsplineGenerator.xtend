@@ -504,7 +504,8 @@ class EsplineGenerator {
 		if (!mainRefusals(m).empty) return #['java.io.PrintStream', 'java.nio.file.Path']
 		val s = newTreeSet(null as java.util.Comparator<String>)
 		s += #['java.io.Closeable', 'java.io.IOException', 'java.io.PrintStream', 'java.nio.file.Path', 'java.util.ArrayList', 'java.util.List',
-			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.stats.XfrmStats']
+			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.port.Port',
+			'org.espline.runtime.stats.XfrmStats']
 		val pipelines = m.elements.filter(Pipeline).toList
 		val ports = pipelines.map[#[source, sink]].flatten.toList
 		if (ports.exists[it instanceof LinkPort]) s += 'org.espline.runtime.port.MemoryLink'
@@ -554,7 +555,10 @@ class EsplineGenerator {
 				System.exit(run(args.length > 0 ? Path.of(args[0]) : Path.of(""), System.out, System.err));
 			}
 
-			/** Exit status: 0 when every pipeline ran to the end of its input, 2 when a port cannot be opened or run here. */
+			/**
+			 * Exit status: 0 when every pipeline ran to the end of its input, 1 when one stopped on an error (its sink is
+			 * ended all the same, so a pipeline reading its link still finishes), 2 when a port cannot be opened or run here.
+			 */
 			public static int run(Path dir, PrintStream out, PrintStream err) {
 				«FOR r : mainRefusals(in.model)»
 					err.println(«javaString(r)»);
@@ -577,24 +581,42 @@ class EsplineGenerator {
 							MemoryLink link«camel(l)» = new MemoryLink(«ModelPipelines.DEFAULT_LINK_CAPACITY»);
 						«ENDFOR»
 						List<AbstractPipeline> pipelines = new ArrayList<>();
+						List<Port> sinks = new ArrayList<>();
 						List<XfrmStats> stats = new ArrayList<>();
 						«FOR p : in.model.elements.filter(Pipeline)»
-							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»));
+							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, sinks, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»));
 						«ENDFOR»
 						List<Thread> threads = new ArrayList<>();
-						for (AbstractPipeline p : pipelines) {
-							Thread t = new Thread(() -> p.run(Long.MAX_VALUE), p.getClass().getSimpleName());
+						for (int i = 0; i < pipelines.size(); i++) {
+							AbstractPipeline p = pipelines.get(i);
+							Port sink = sinks.get(i);
+							Thread t = new Thread(() -> {
+								try {
+									p.run(Long.MAX_VALUE);
+								} catch (RuntimeException e) {
+									err.println(p.getClass().getSimpleName() + ": " + e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()));
+								} finally {
+									if (!p.isFinished()) {
+										sink.finish();
+									}
+								}
+							}, p.getClass().getSimpleName());
 							threads.add(t);
 							t.start();
 						}
 						for (Thread t : threads) {
 							t.join();
 						}
+						int status = 0;
 						for (int i = 0; i < pipelines.size(); i++) {
 							AbstractPipeline p = pipelines.get(i);
 							out.println(p.getClass().getSimpleName() + ": received " + p.received() + ", delivered " + p.delivered() + ", " + stats.get(i));
+							if (!p.isFinished()) {
+								err.println(p.getClass().getSimpleName() + " stopped before the end of its input");
+								status = 1;
+							}
 						}
-						return 0;
+						return status;
 					} catch (IOException e) {
 						err.println(e.getMessage());
 						return 2;
@@ -615,11 +637,12 @@ class EsplineGenerator {
 			«IF mainRefusals(in.model).empty»
 				«FOR p : in.model.elements.filter(Pipeline)»
 
-					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
+					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<Port> sinks, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
 						XfrmStats stats = new XfrmStats();
 						all.add(stats);
 						var source = «portExpression(p, p.source, true)»;
 						var sink = «portExpression(p, p.sink, false)»;
+						sinks.add(sink);
 						return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
 					}
 				«ENDFOR»

@@ -21,7 +21,10 @@ public final class HostToHostMain {
 		System.exit(run(args.length > 0 ? Path.of(args[0]) : Path.of(""), System.out, System.err));
 	}
 
-	/** Exit status: 0 when every pipeline ran to the end of its input, 2 when a port cannot be opened or run here. */
+	/**
+	 * Exit status: 0 when every pipeline ran to the end of its input, 1 when one stopped on an error (its sink is
+	 * ended all the same, so a pipeline reading its link still finishes), 2 when a port cannot be opened or run here.
+	 */
 	public static int run(Path dir, PrintStream out, PrintStream err) {
 		err.println("link app_out has no sender in the model: an application embedding the pipelines is its other end");
 		err.println("link nic_out has no receiver in the model: an application embedding the pipelines is its other end");

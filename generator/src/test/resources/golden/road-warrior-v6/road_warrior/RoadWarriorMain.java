@@ -21,7 +21,10 @@ public final class RoadWarriorMain {
 		System.exit(run(args.length > 0 ? Path.of(args[0]) : Path.of(""), System.out, System.err));
 	}
 
-	/** Exit status: 0 when every pipeline ran to the end of its input, 2 when a port cannot be opened or run here. */
+	/**
+	 * Exit status: 0 when every pipeline ran to the end of its input, 1 when one stopped on an error (its sink is
+	 * ended all the same, so a pipeline reading its link still finishes), 2 when a port cannot be opened or run here.
+	 */
 	public static int run(Path dir, PrintStream out, PrintStream err) {
 		err.println("laptop_tx: 'tun \"office0\"' and 'udp 2001:db8:1::1 port 4500' need the gateway runtime's UDP and TUN ports, which this release does not have yet; construct LaptopTxPipeline with ports of your own");
 		err.println("laptop_rx: 'udp 2001:db8:1::1 port 4500' and 'tun \"office0\"' need the gateway runtime's UDP and TUN ports, which this release does not have yet; construct LaptopRxPipeline with ports of your own");
