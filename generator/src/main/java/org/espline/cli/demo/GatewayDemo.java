@@ -54,7 +54,7 @@ import org.espline.runtime.stats.XfrmStats;
 public final class GatewayDemo {
     /** What the user can choose. */
     public static final class Options {
-        public long megabytes = 256;
+        public long megabytes = 1024;
         public int tcpFlows = 4;
     }
 
