@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -20,10 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.ToolProvider;
 
 import org.espline.dsl.runtime.ModelException;
 import org.espline.dsl.runtime.ModelSas;
@@ -189,25 +184,11 @@ class EsplineGeneratorTest {
 
     /** Compiles the sources under tmp/src into tmp/classes with -Xlint:all -Werror; fails with the diagnostics. */
     static Path compile(Map<String, String> files, Path tmp) throws IOException {
-        Path src = tmp.resolve("src");
-        Path classes = tmp.resolve("classes");
-        Files.createDirectories(classes);
-        List<File> sources = new ArrayList<>();
-        for (Map.Entry<String, String> f : files.entrySet()) {
-            Path p = src.resolve(f.getKey());
-            Files.createDirectories(p.getParent());
-            Files.writeString(p, f.getValue(), StandardCharsets.UTF_8);
-            sources.add(p.toFile());
+        try (CompiledModel compiled = CompiledModel.compile(files, tmp)) {
+            return compiled.classes();
+        } catch (CompiledModel.CompileException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        StringWriter diagnostics = new StringWriter();
-        try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
-            Iterable<? extends JavaFileObject> units = fm.getJavaFileObjectsFromFiles(sources);
-            boolean ok = javac.getTask(diagnostics, fm, null, List.of("-Xlint:all", "-Werror", "--release", "17",
-                    "-cp", System.getProperty("java.class.path"), "-d", classes.toString()), null, units).call();
-            assertTrue(ok, diagnostics.toString());
-        }
-        return classes;
     }
 
     /** An IPv4 UDP packet with a valid header checksum (UDP checksum 0). */
