@@ -41,7 +41,10 @@ import org.espline.runtime.stats.XfrmStats;
  * the work dropped it) unless an earlier ticket of the same <em>lane</em> is still in flight. With
  * {@link Order#PER_SA} the lane is a hash of the SPI into {@value #LANES} lanes (an SA's packets stay in arrival
  * order; SAs that share a lane also keep their order relative to each other, which is stricter but never
- * wrong); {@link Order#GLOBAL} has one lane; {@link Order#NONE} none (whatever completed is released). A slot
+ * wrong), and a packet without an SA (bypassed on output; not ESP, or no SPI found, on input) is a barrier
+ * ordered against every lane, so with a single SA the output is exactly the inline stage's; {@link Order#GLOBAL}
+ * makes every packet a barrier (arrival order); {@link Order#NONE} has no lanes (whatever completed is
+ * released). A slot
  * is reused only after its ticket was released, so a full ring answers {@code offer} with fewer packets taken,
  * never by blocking or dropping. Drops pass through the reorder point like delivered packets: their tickets are
  * released in order, so nothing waits behind a dropped packet.
@@ -63,8 +66,9 @@ import org.espline.runtime.stats.XfrmStats;
  * <p>Threads and crypto objects. Workers are daemon threads named {@code espline-<name>-<i>}; each has its own
  * {@link EspOutput}/{@link EspInput} (header views), and takes the SA's transform with
  * {@link SecurityAssociation#transform()}, which is per thread (a thread-local per SA): a JCA {@code Cipher}
- * is never shared between workers, nor with the submitting thread. Counters go to the given {@link XfrmStats}
- * (atomic adds) and to the SAs' own.
+ * is never shared between workers, nor with the submitting thread. Packet outcomes are counted in the given
+ * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, exactly as inline; the engine's
+ * events (queue full, reorder waits) in its own {@link #events()}.
  *
  * <p>Threading contract: {@link #offer}, {@link #poll}, {@link #inFlight()} and {@link #consumed()} are called
  * by one thread, the pipeline's (single producer, single consumer of completions); {@link #close()} by that
@@ -88,6 +92,8 @@ public final class CryptoEngine implements AutoCloseable {
 
     /** Lanes of the per-SA reorder point (one bit each in a {@code long}). */
     static final int LANES = 64;
+    /** The lane mask of a packet without an SA under {@link Order#PER_SA}: ordered against every lane. */
+    private static final long BARRIER = -1L;
     private static final byte KIND_WORK = 0;
     private static final byte KIND_PASS = 1;
     private static final int SPINS = 100;
@@ -99,6 +105,7 @@ public final class CryptoEngine implements AutoCloseable {
     private final Order order;
     private final int capacity;
     private final XfrmStats stats;
+    private final XfrmStats events = new XfrmStats();
     private final SaDatabase sad;
     private final boolean passClear;
 
@@ -107,7 +114,8 @@ public final class CryptoEngine implements AutoCloseable {
     private final SecurityAssociation[] sas;
     private final long[] sequences;
     private final byte[] kinds;
-    private final int[] lanes;
+    /** Per slot: the lane bits the ticket waits on and blocks (one lane, or {@link #BARRIER}). */
+    private final long[] lanes;
     private final XfrmCounter[] results;
     /** Per slot: ticket + 1 once that ticket's work is done (release store by the worker, acquire load by poll). */
     private final AtomicLongArray completed;
@@ -148,7 +156,7 @@ public final class CryptoEngine implements AutoCloseable {
         this.sas = new SecurityAssociation[capacity];
         this.sequences = new long[capacity];
         this.kinds = new byte[capacity];
-        this.lanes = new int[capacity];
+        this.lanes = new long[capacity];
         this.results = new XfrmCounter[capacity];
         this.completed = new AtomicLongArray(capacity);
         this.released = new boolean[capacity];
@@ -198,6 +206,13 @@ public final class CryptoEngine implements AutoCloseable {
 
     public int workers() { return workers.length; }
 
+    /**
+     * The engine's own events, EsplineEngineQueueFull and EsplineEngineReorderWait: kept apart from the pipeline's
+     * counters (which count packet outcomes only, the same with an engine as inline) because how often the ring
+     * fills or a completion waits depends on timing.
+     */
+    public XfrmStats events() { return events; }
+
     /** Packets submitted and not yet polled (submitting thread). */
     public int inFlight() { return inFlight; }
 
@@ -209,7 +224,7 @@ public final class CryptoEngine implements AutoCloseable {
     /**
      * Submits packets from the front of {@code in}, in order, until the ring is full; they are removed from
      * {@code in} and the rest stay there, in order, for the caller to offer again (back-pressure, never a drop).
-     * A call that leaves packets counts one EsplineEngineQueueFull. Never blocks.
+     * A call that leaves packets counts one EsplineEngineQueueFull in {@link #events()}. Never blocks.
      *
      * @return packets taken from {@code in} (including those that ended at submission, see the class comment)
      * @throws IllegalStateException after {@link #close()}
@@ -234,7 +249,7 @@ public final class CryptoEngine implements AutoCloseable {
             if (encrypt) {
                 if (p.hasFlag(ClassifyStage.FLAG_BYPASS)) {
                     kind = KIND_PASS;
-                    key = 0;
+                    key = 0; // no SA: a barrier
                     sas[s] = null;
                 } else if (!(p.securityAssociation() instanceof SecurityAssociation sa)) {
                     stats.increment(XfrmCounter.XfrmOutNoStates);
@@ -258,7 +273,7 @@ public final class CryptoEngine implements AutoCloseable {
             }
             packets[s] = p;
             kinds[s] = kind;
-            lanes[s] = order == Order.PER_SA ? lane(key) : 0;
+            lanes[s] = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
             released[s] = false;
             waited[s] = false;
             t++;
@@ -275,7 +290,7 @@ public final class CryptoEngine implements AutoCloseable {
             }
         }
         if (taken < n) {
-            stats.increment(XfrmCounter.EsplineEngineQueueFull);
+            events.increment(XfrmCounter.EsplineEngineQueueFull);
         }
         return taken;
     }
@@ -342,7 +357,6 @@ public final class CryptoEngine implements AutoCloseable {
         }
         final int cap = capacity;
         final long end = submitted;
-        final boolean none = order == Order.NONE;
         long blocked = 0;
         int ended = 0;
         for (long t = oldest; t < end; t++) {
@@ -350,13 +364,14 @@ public final class CryptoEngine implements AutoCloseable {
             if (released[s]) {
                 continue;
             }
-            final long bit = none ? 0 : 1L << lanes[s];
+            final long bit = lanes[s];
             final boolean done = completed.get(s) == t + 1; // volatile load: acquires the worker's results
             if ((blocked & bit) != 0) {
                 if (done && !waited[s]) {
                     waited[s] = true;
-                    stats.increment(XfrmCounter.EsplineEngineReorderWait);
+                    events.increment(XfrmCounter.EsplineEngineReorderWait);
                 }
+                blocked |= bit;
                 continue;
             }
             if (!done) {
