@@ -376,6 +376,17 @@ public final class CryptoEngine implements AutoCloseable {
             }
             if (!done) {
                 blocked |= bit;
+                if (blocked == BARRIER) {
+                    // Every lane waits: nothing later can be released. Note the next ticket's wait if it is done,
+                    // rather than walk the whole ring on every poll.
+                    final long next = t + 1;
+                    final int ns = (int) (next % cap);
+                    if (next < end && !released[ns] && !waited[ns] && completed.get(ns) == next + 1) {
+                        waited[ns] = true;
+                        events.increment(XfrmCounter.EsplineEngineReorderWait);
+                    }
+                    break;
+                }
                 continue;
             }
             final PacketBuffer p = packets[s];
