@@ -42,19 +42,101 @@ public final class EspOutput {
 
     /**
      * Encrypts the IP packet in {@code buf} with {@code sa}. On success the buffer holds the ESP packet
-     * (outer IP header first) and carries the SA and sequence number as metadata.
+     * (outer IP header first) and carries the SA and sequence number as metadata. Same as
+     * {@link #prepare} followed by {@link #encapsulate(PacketBuffer, SecurityAssociation, long)}.
      *
      * @return {@link XfrmCounter#EsplineOutDelivered}, or the drop reason (already counted); the caller
      *         releases a dropped buffer
      */
     public XfrmCounter encapsulate(PacketBuffer buf, SecurityAssociation sa) {
-        XfrmCounter result = encapsulate0(buf, sa);
-        stats.increment(result);
-        sa.stats().increment(result);
+        XfrmCounter result = prepare0(buf, sa);
+        if (result == null) {
+            result = seal0(buf, sa, preparedSequence);
+        }
+        count(result, sa);
         return result;
     }
 
-    private XfrmCounter encapsulate0(PacketBuffer buf, SecurityAssociation sa) {
+    /**
+     * The first half of {@link #encapsulate(PacketBuffer, SecurityAssociation)}, for an asynchronous engine's
+     * submitting thread: checks the packet, then takes the SA's next sequence number and accounts the packet
+     * against the lifetimes, so both happen in arrival order. Nothing in the buffer changes except that it is
+     * made linear.
+     *
+     * @return the sequence number to seal with (never 0); or 0 when the packet is dropped (its reason already
+     *         counted: malformed, mode, expired SA, sequence space exhausted, hard lifetime), and the caller
+     *         releases it
+     */
+    public long prepare(PacketBuffer buf, SecurityAssociation sa) {
+        final XfrmCounter result = prepare0(buf, sa);
+        if (result != null) {
+            count(result, sa);
+            return 0;
+        }
+        return preparedSequence;
+    }
+
+    /**
+     * The second half: encapsulates and seals with a sequence number already taken by {@link #prepare} (on
+     * any thread: a crypto worker). The SA's expiry is not checked again: the packet was inside the lifetime
+     * when it was prepared, even if later packets have since used it up.
+     *
+     * @return {@link XfrmCounter#EsplineOutDelivered}, or the drop reason (already counted); the caller
+     *         releases a dropped buffer
+     */
+    public XfrmCounter encapsulate(PacketBuffer buf, SecurityAssociation sa, long seq) {
+        XfrmCounter result = seq == 0 ? XfrmCounter.XfrmOutStateSeqError : layout(buf, sa, false);
+        if (result == null) {
+            result = seal0(buf, sa, seq);
+        }
+        count(result, sa);
+        return result;
+    }
+
+    private void count(XfrmCounter result, SecurityAssociation sa) {
+        stats.increment(result);
+        sa.stats().increment(result);
+    }
+
+    // The layout of the packet being encapsulated, set by layout() for seal0() (one instance per thread).
+    private EspTransform t;
+    private UdpEncapsulation encap;
+    private boolean transport;
+    private int version;
+    private int icvLen;
+    private int espHdrLen;
+    private int keptHeaderLen;
+    private int nextHeader;
+    private int nextHeaderField;
+    private int plainLen;
+    private int tfcLen;
+    private int padLen;
+    private int trailerLen;
+    private int outerLen;
+    private int espLen;
+    private int totalLen;
+    private int length;
+    private long preparedSequence;
+
+    /** Checks, layout, sequence number and lifetime: null when the packet may be sealed, else the drop reason. */
+    private XfrmCounter prepare0(PacketBuffer buf, SecurityAssociation sa) {
+        final XfrmCounter bad = layout(buf, sa, true);
+        if (bad != null) {
+            return bad;
+        }
+        final long seq = sa.nextOutboundSequence();
+        if (seq == 0) {
+            return XfrmCounter.XfrmOutStateSeqError;
+        }
+        if (!sa.account(length)) {
+            return XfrmCounter.XfrmOutStateExpired;
+        }
+        preparedSequence = seq;
+        return null;
+    }
+
+    /** Checks the packet and computes where headers and trailer go: null when fine, else the drop reason. */
+    private XfrmCounter layout(PacketBuffer buf, SecurityAssociation sa, boolean checkExpiry) {
         final SaConfig cfg = sa.config();
         if (!buf.isLinear()) {
             // The transform seals one head segment plus one trailer segment; payload fragments would
@@ -74,7 +156,7 @@ public final class EspOutput {
         if (transport && (version == 6) != sa.isIpv6()) {
             return XfrmCounter.XfrmOutStateModeError;
         }
-        if (sa.isExpired()) {
+        if (checkExpiry && sa.isExpired()) {
             return XfrmCounter.XfrmOutStateExpired;
         }
 
@@ -115,14 +197,47 @@ public final class EspOutput {
         if (totalLen > 0xFFFF + (sa.isIpv6() ? Ipv6Header.LENGTH : 0)) {
             return XfrmCounter.XfrmOutStateModeError;
         }
+        this.t = t;
+        this.encap = encap;
+        this.transport = transport;
+        this.version = version;
+        this.icvLen = icvLen;
+        this.espHdrLen = espHdrLen;
+        this.keptHeaderLen = keptHeaderLen;
+        this.nextHeader = nextHeader;
+        this.nextHeaderField = nextHeaderField;
+        this.plainLen = plainLen;
+        this.tfcLen = tfcLen;
+        this.padLen = padLen;
+        this.trailerLen = trailerLen;
+        this.outerLen = outerLen;
+        this.espLen = espLen;
+        this.totalLen = totalLen;
+        this.length = length;
+        return null;
+    }
 
-        final long seq = sa.nextOutboundSequence();
-        if (seq == 0) {
-            return XfrmCounter.XfrmOutStateSeqError;
-        }
-        if (!sa.account(length)) {
-            return XfrmCounter.XfrmOutStateExpired;
-        }
+    /** Room, trailer, headers and seal, with the layout {@link #layout} left in the fields. */
+    private XfrmCounter seal0(PacketBuffer buf, SecurityAssociation sa, long seq) {
+        final SaConfig cfg = sa.config();
+        final EspTransform t = this.t;
+        final UdpEncapsulation encap = this.encap;
+        final boolean transport = this.transport;
+        final int version = this.version;
+        final int icvLen = this.icvLen;
+        final int espHdrLen = this.espHdrLen;
+        final int keptHeaderLen = this.keptHeaderLen;
+        final int nextHeader = this.nextHeader;
+        int nextHeaderField = this.nextHeaderField;
+        final int plainLen = this.plainLen;
+        final int tfcLen = this.tfcLen;
+        final int padLen = this.padLen;
+        final int trailerLen = this.trailerLen;
+        final int outerLen = this.outerLen;
+        final int espLen = this.espLen;
+        final int totalLen = this.totalLen;
+        this.t = null;
+        byte[] a;
 
         // --- room: trailer in tailroom, else a fragment slot, else a counted copy (esp_output_head) ---
         buf.ensureWritable();

@@ -11,9 +11,16 @@ import org.espline.runtime.port.Port;
  * <p>Back-pressure: when the sink takes only part of a batch, the rest is held and offered first on the
  * next call, and no new input is pulled until it is gone. Nothing is dropped for a full sink.
  *
+ * <p>Asynchronous stages ({@link Stage#inFlight()}): packets may stay in a stage between calls. While a stage
+ * holds any, the stages are run even when the source has nothing new (with an empty batch), so completions
+ * move on; while a stage does not {@linkplain Stage#acceptsInput() accept input} the source is not pulled
+ * (back-pressure reaches the source, nothing is dropped); and at the end of input the stages are run until
+ * nothing is in flight before the sink is finished. Subclasses report their stages through
+ * {@link #stagesInFlight()} and {@link #stagesAcceptInput()} (defaults: 0 and true, for synchronous stages).
+ *
  * <p>Accounting: every packet received ends delivered to the sink, dropped under one drop counter of the
- * stages' XfrmStats, or consumed by a stage under a non-drop ending (see {@link DecryptStage#consumed()}):
- * {@code received() == delivered() + drops + consumed + pending()}. GSO and GRO change the count on the way
+ * stages' XfrmStats, or consumed by a stage under a non-drop ending (see {@link DecryptStage#consumed()}), or
+ * is still held: {@code received() == delivered() + drops + consumed + pending() + inFlight()}. GSO and GRO change the count on the way
  * (a super-packet leaves as its segments, segments leave as one coalesced packet): with them the identity
  * holds after adding the segments made and subtracting the segments merged (their stages count both).
  *
@@ -85,11 +92,29 @@ public abstract class AbstractPipeline {
     protected abstract PacketBatch runStages(PacketBatch in, PacketBatch spare);
 
     /**
+     * Packets the stages hold between calls (asynchronous stages: see {@link Stage#inFlight()}). Generated
+     * pipelines of synchronous stages keep the default 0; one with an engine stage returns its stage's count.
+     */
+    protected int stagesInFlight() {
+        return 0;
+    }
+
+    /**
+     * False while a stage cannot take new packets ({@link Stage#acceptsInput()}): the source is not pulled, the
+     * stages run with an empty batch. Default true (synchronous stages).
+     */
+    protected boolean stagesAcceptInput() {
+        return true;
+    }
+
+    /**
      * Delivers held packets, then pulls one batch from the source, runs it through every stage and
-     * offers the survivors to the sink.
+     * offers the survivors to the sink. With packets in flight in a stage, and the source having nothing new,
+     * saturated stages or ended, the stages run with an empty batch so that they hand on their completions.
      *
-     * @return packets pulled from the source in this call (0 when none were ready or the sink is still
-     *         full), or -1 once the source is exhausted and everything has been delivered
+     * @return packets pulled from the source in this call (0 when none were ready, a stage was saturated or
+     *         the sink is still full), or -1 once the source is exhausted, nothing is in flight and everything
+     *         has been delivered
      */
     public final int runOnce() {
         if (finished) {
@@ -101,24 +126,43 @@ public abstract class AbstractPipeline {
                 return 0;
             }
         }
-        if (sourceDone) {
-            finish();
-            return -1;
-        }
         final PacketBatch in = a;
         in.clear();
+        if (sourceDone || !stagesAcceptInput()) {
+            return drainStages(in);
+        }
         in.limit(batchSize);
         final int n = source.receive(in);
         in.limit(in.capacity());
         if (n < 0) {
             sourceDone = true;
-            finish();
-            return -1;
+            return drainStages(in);
         }
         if (n == 0) {
+            if (stagesInFlight() > 0) {
+                runAndSend(in);
+            }
             return 0;
         }
         received += n;
+        runAndSend(in);
+        return n;
+    }
+
+    /** No new input: hands on what the stages have in flight, or finishes once nothing is left (source ended). */
+    private int drainStages(PacketBatch empty) {
+        if (stagesInFlight() > 0) {
+            runAndSend(empty);
+            return 0;
+        }
+        if (sourceDone) {
+            finish();
+            return -1;
+        }
+        return 0;
+    }
+
+    private void runAndSend(PacketBatch in) {
         final PacketBatch spare = b;
         spare.clear();
         final PacketBatch survivors = runStages(in, spare);
@@ -132,7 +176,6 @@ public abstract class AbstractPipeline {
                 pending.moveFrom(survivors);
             }
         }
-        return n;
     }
 
     private void finish() {
@@ -152,11 +195,12 @@ public abstract class AbstractPipeline {
         final IdleBackoff backoff = new IdleBackoff();
         long total = 0;
         while (total < maxPackets) {
+            final long deliveredBefore = delivered;
             final int n = runOnce();
             if (n < 0) {
                 break;
             }
-            if (n == 0) {
+            if (n == 0 && delivered == deliveredBefore) {
                 backoff.idle();
             } else {
                 backoff.reset();
@@ -166,7 +210,10 @@ public abstract class AbstractPipeline {
         return total;
     }
 
-    /** True once the source ended and every survivor went to the sink. */
+    /** Packets the stages hold between calls (asynchronous engines): taken from the source, not yet ended. */
+    public final int inFlight() { return stagesInFlight(); }
+
+    /** True once the source ended, nothing is in flight and every survivor went to the sink. */
     public final boolean isFinished() { return finished; }
 
     public final long received() { return received; }

@@ -40,4 +40,23 @@ public final class Pipeline extends AbstractPipeline {
         }
         return from;
     }
+
+    @Override
+    protected int stagesInFlight() {
+        int n = 0;
+        for (Stage s : stages) {
+            n += s.inFlight();
+        }
+        return n;
+    }
+
+    @Override
+    protected boolean stagesAcceptInput() {
+        for (Stage s : stages) {
+            if (!s.acceptsInput()) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -70,7 +70,19 @@ public enum XfrmCounter {
     /** TFC dummy packet (next header 59, RFC 4303 §2.6): discarded by design, counted as a drop. */
     EsplineInTfcDummy(true),
     /** Soft lifetime reached (an event; the packet is still processed). */
-    EsplineSoftExpire(false);
+    EsplineSoftExpire(false),
+    /**
+     * An asynchronous crypto engine's submission ring was full: an {@code offer} took fewer packets than it was
+     * given, and the caller keeps the rest (back-pressure, an event, never a drop). Counted in the engine's own
+     * {@code events()}, not in the pipeline's counters.
+     */
+    EsplineEngineQueueFull(false),
+    /**
+     * An asynchronous crypto engine held back a completed packet because one submitted before it (same SA, or
+     * any with global order) was still being processed: the reorder point made it wait (an event, once per packet;
+     * in the engine's {@code events()}).
+     */
+    EsplineEngineReorderWait(false);
 
     private final boolean drop;
 

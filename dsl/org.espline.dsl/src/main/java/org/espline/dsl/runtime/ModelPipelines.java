@@ -35,6 +35,8 @@ import org.espline.dsl.espline.ProtectAction;
 import org.espline.dsl.espline.TunPort;
 import org.espline.dsl.espline.UdpPort;
 import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.engine.CryptoEngine;
+import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pcap.PcapReader;
 import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.ChecksumStage;
@@ -84,8 +86,16 @@ import org.espline.runtime.stats.XfrmStats;
  * {@link GroStage#DEFAULT_MAX_SIZE}, {@link GroStage#DEFAULT_MAX_SEGMENTS}, {@link GroStage#DEFAULT_FLUSH_MICROS});
  * each SA's {@code gro on|off} switches it per SA. Where the pool's fragment slots bound a coalesced packet below
  * {@code max-segments}, that is a note. Every stage of the grammar is supported now, so
- * {@link #skipUnsupportedStages(boolean)} skips nothing (kept for stages to come). Crypto runs inline: an
- * {@code encrypt}/{@code decrypt} on an engine with workers or on an offload is a note, not an error.
+ * {@link #skipUnsupportedStages(boolean)} skips nothing (kept for stages to come).
+ *
+ * <p>Crypto: {@code encrypt engine E} / {@code decrypt engine E} on an engine that is not {@code inline} and has
+ * {@code workers N} (N at least 1) becomes an {@link EngineStage} on a {@link CryptoEngine} of N workers, a ring
+ * of {@code queue} slots (default {@value #DEFAULT_ENGINE_QUEUE}) and the engine's {@code order} (default
+ * {@code per-sa}). Each such stage gets its own CryptoEngine (threads {@code espline-E-PIPELINE-i}), not one per
+ * model engine shared by the pipelines naming it: an engine is single-producer (one pipeline thread submits and
+ * polls), and sharing would couple the pipelines' back-pressure. {@link Built#close()} closes the engines. An
+ * inline engine, or none, gives the inline {@link EncryptStage}/{@link DecryptStage}; an {@code offload} runs
+ * inline too, with a note.
  *
  * <p>Not thread-safe; a {@link Built} belongs to its caller, who closes it (pcap files).
  */
@@ -97,6 +107,8 @@ public final class ModelPipelines {
     public static final int DEFAULT_POOL_SIZE = 1024;
     public static final int DEFAULT_BATCH = 32;
     public static final int DEFAULT_LINK_CAPACITY = 1024;
+    /** Ring slots of an engine whose {@code queue} is not given. */
+    public static final int DEFAULT_ENGINE_QUEUE = 256;
 
     /** Which end of a pipeline a substituted port replaces. */
     public enum End { SOURCE, SINK }
@@ -204,6 +216,7 @@ public final class ModelPipelines {
         private final List<String> skipped = new ArrayList<>();
         private final List<ModelProblem> notes = new ArrayList<>();
         private final List<Closeable> files = new ArrayList<>();
+        private final List<CryptoEngine> engines = new ArrayList<>();
 
         Built() {
         }
@@ -253,9 +266,19 @@ public final class ModelPipelines {
         /** What runs differently from what the model says (warnings with positions), e.g. inline crypto. */
         public List<ModelProblem> notes() { return Collections.unmodifiableList(notes); }
 
-        /** Flushes and closes the pcap files the build opened (substituted ports stay with their owner). */
+        /** The asynchronous crypto engines of the pipelines' engine stages, in build order. */
+        public List<CryptoEngine> engines() { return Collections.unmodifiableList(engines); }
+
+        /**
+         * Stops the crypto engines (each completes what was submitted to it: run the pipelines to their end first
+         * to have those packets delivered), then flushes and closes the pcap files the build opened (substituted
+         * ports stay with their owner).
+         */
         @Override
         public void close() {
+            for (CryptoEngine e : engines) {
+                e.close();
+            }
             IOException first = null;
             for (Closeable c : files) {
                 try {
@@ -439,11 +462,23 @@ public final class ModelPipelines {
                 return new ClassifyStage(built.spd, stats);
             }
             if (s instanceof org.espline.dsl.espline.EncryptStage e) {
-                inline(p, "encrypt", e.getCrypto());
+                Engine engine = asyncEngine(p, "encrypt", e.getCrypto());
+                if (engine != null) {
+                    CryptoEngine ce = CryptoEngine.encrypting(engine.getName() + "-" + p.getName(), engine.getWorkers(),
+                            queue(engine), order(engine), stats);
+                    built.engines.add(ce);
+                    return new EngineStage(ce);
+                }
                 return new EncryptStage(stats);
             }
             if (s instanceof org.espline.dsl.espline.DecryptStage d) {
-                inline(p, "decrypt", d.getCrypto());
+                Engine engine = asyncEngine(p, "decrypt", d.getCrypto());
+                if (engine != null) {
+                    CryptoEngine ce = CryptoEngine.decrypting(engine.getName() + "-" + p.getName(), engine.getWorkers(),
+                            queue(engine), order(engine), built.sad, stats, false);
+                    built.engines.add(ce);
+                    return new EngineStage(ce);
+                }
                 return new DecryptStage(built.sad, stats, false);
             }
             if (s instanceof org.espline.dsl.espline.ChecksumStage) {
@@ -505,16 +540,46 @@ public final class ModelPipelines {
             return stage;
         }
 
-        private void inline(org.espline.dsl.espline.Pipeline p, String stage, CryptoPlacement c) {
+        /**
+         * The engine an {@code encrypt}/{@code decrypt} runs on asynchronously: one that is not {@code inline} and
+         * has {@code workers} of at least 1; null for inline crypto (no engine, an inline engine, an offload, whose
+         * note says it runs inline). A queue below 1 is an error.
+         */
+        private Engine asyncEngine(org.espline.dsl.espline.Pipeline p, String stage, CryptoPlacement c) {
             if (c instanceof EngineRef r && r.getEngine() != null) {
                 Engine e = r.getEngine();
-                if (!ModelSas.absent(e, EsplinePackage.Literals.ENGINE__WORKERS) && e.getWorkers() > 0) {
-                    note(c, "pipeline " + p.getName() + ": " + stage + " runs inline (engine " + e.getName()
-                            + "'s " + e.getWorkers() + " workers are not used by the interpreted runtime yet)");
+                if (e.isInline() || ModelSas.absent(e, EsplinePackage.Literals.ENGINE__WORKERS) || e.getWorkers() < 1) {
+                    return null;
                 }
-            } else if (c instanceof OffloadRef r && r.getOffload() != null) {
+                if (queue(e) < 1) {
+                    error(e, EsplinePackage.Literals.ENGINE__QUEUE_DEPTH, "engine " + e.getName()
+                            + ": queue must be positive, was " + e.getQueueDepth());
+                    return null;
+                }
+                return e;
+            }
+            if (c instanceof OffloadRef r && r.getOffload() != null) {
                 note(c, "pipeline " + p.getName() + ": " + stage + " runs inline (offload " + r.getOffload().getName()
                         + " is not used by the interpreted runtime yet)");
+            }
+            return null;
+        }
+
+        private int queue(Engine e) {
+            return ModelSas.absent(e, EsplinePackage.Literals.ENGINE__QUEUE_DEPTH) ? DEFAULT_ENGINE_QUEUE : e.getQueueDepth();
+        }
+
+        private CryptoEngine.Order order(Engine e) {
+            if (ModelSas.absent(e, EsplinePackage.Literals.ENGINE__ORDERING)) {
+                return CryptoEngine.Order.PER_SA;
+            }
+            switch (e.getOrdering()) {
+                case GLOBAL:
+                    return CryptoEngine.Order.GLOBAL;
+                case NONE:
+                    return CryptoEngine.Order.NONE;
+                default:
+                    return CryptoEngine.Order.PER_SA;
             }
         }
 

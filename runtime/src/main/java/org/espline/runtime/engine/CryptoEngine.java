@@ -1,0 +1,529 @@
+package org.espline.runtime.engine;
+
+import static org.espline.runtime.header.NetworkBytes.i32;
+import static org.espline.runtime.header.NetworkBytes.u16;
+import static org.espline.runtime.header.NetworkBytes.u8;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.esp.EspInput;
+import org.espline.runtime.esp.EspOutput;
+import org.espline.runtime.header.IpProtocols;
+import org.espline.runtime.header.Ipv6ExtensionWalker;
+import org.espline.runtime.header.Ipv6Header;
+import org.espline.runtime.pipeline.ClassifyStage;
+import org.espline.runtime.pipeline.PacketBatch;
+import org.espline.runtime.sa.SaDatabase;
+import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.sa.UdpEncapsulation;
+import org.espline.runtime.stats.XfrmCounter;
+import org.espline.runtime.stats.XfrmStats;
+
+/**
+ * Asynchronous, parallel, ordered ESP crypto (the idea of Linux's pcrypt): N worker threads run the same work
+ * as the inline stages ({@link EspOutput#encapsulate} for {@link Direction#ENCRYPT}, {@link EspInput#decapsulate}
+ * for {@link Direction#DECRYPT}) while the pipeline thread goes on receiving; a reorder point releases the
+ * results in the configured {@link Order}.
+ *
+ * <p>Design. Every submitted packet takes a <em>ticket</em>, a number counting up from 0 on the submitting
+ * thread, and the slot {@code ticket % capacity} of a ring of {@code capacity} slots (the model's
+ * {@code queue}). The submitting thread fills the slot and publishes the count of submitted tickets with one
+ * ordered store per {@link #offer} (publish last). Workers claim the next unclaimed ticket with a CAS on a
+ * shared counter (so any idle worker takes the next packet, and a slow packet does not hold back the others),
+ * do the work, store the outcome in the slot and then the ticket in the slot's completion word with a release
+ * store. {@link #poll} reads completion words with acquire loads and walks the tickets from the oldest
+ * unreleased one: a completed ticket is released (delivered to the output batch, or released to its pool if
+ * the work dropped it) unless an earlier ticket of the same <em>lane</em> is still in flight. With
+ * {@link Order#PER_SA} the lane is a hash of the SPI into {@value #LANES} lanes (an SA's packets stay in arrival
+ * order; SAs that share a lane also keep their order relative to each other, which is stricter but never
+ * wrong), and a packet without an SA (bypassed on output; not ESP, or no SPI found, on input) is a barrier
+ * ordered against every lane, so with a single SA the output is exactly the inline stage's; {@link Order#GLOBAL}
+ * makes every packet a barrier (arrival order); {@link Order#NONE} has no lanes (whatever completed is
+ * released). A slot
+ * is reused only after its ticket was released, so a full ring answers {@code offer} with fewer packets taken,
+ * never by blocking or dropping. Drops pass through the reorder point like delivered packets: their tickets are
+ * released in order, so nothing waits behind a dropped packet.
+ *
+ * <p>Sequence numbers (encrypt). The ESP sequence number is taken, and the packet accounted against the SA's
+ * lifetimes, on the submitting thread in arrival order ({@link EspOutput#prepare}); the workers seal with the
+ * number they are handed ({@link EspOutput#encapsulate(PacketBuffer, SecurityAssociation, long)}). So an SA's
+ * packets carry consecutive numbers in arrival order, and the reorder point makes them leave in that order.
+ * Packets that {@code prepare} drops (malformed, expired SA, hard lifetime), packets without an SA
+ * (XfrmOutNoStates) end at submission and never take a ticket; bypassed packets
+ * ({@link ClassifyStage#FLAG_BYPASS}) take one, so they keep their place among the others.
+ *
+ * <p>Replay (decrypt). The replay window is checked before and advanced after the ICV on the worker, under the
+ * window's own lock (see {@link org.espline.runtime.replay.ReplayWindow}): completions may advance it out of
+ * order, which is harmless as long as the window is at least as wide as the packets in flight
+ * ({@code capacity}); a narrower window may drop packets that fell off its left edge meanwhile
+ * (XfrmInStateSeqError), as in Linux with asynchronous crypto.
+ *
+ * <p>Threads and crypto objects. Workers are daemon threads named {@code espline-<name>-<i>}; each has its own
+ * {@link EspOutput}/{@link EspInput} (header views), and takes the SA's transform with
+ * {@link SecurityAssociation#transform()}, which is per thread (a thread-local per SA): a JCA {@code Cipher}
+ * is never shared between workers, nor with the submitting thread. Packet outcomes are counted in the given
+ * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, exactly as inline; the engine's
+ * events (queue full, reorder waits) in its own {@link #events()}.
+ *
+ * <p>Threading contract: {@link #offer}, {@link #poll}, {@link #inFlight()} and {@link #consumed()} are called
+ * by one thread, the pipeline's (single producer, single consumer of completions); {@link #close()} by that
+ * thread or by one that owns the pipeline after it stopped. A worker that throws (a programming error, not a
+ * malformed packet) completes its ticket as a drop (XfrmOutError/XfrmInError) so nothing stalls, and the next
+ * {@link #poll} throws {@link IllegalStateException} with the cause.
+ */
+public final class CryptoEngine implements AutoCloseable {
+    /** What the workers do. */
+    public enum Direction { ENCRYPT, DECRYPT }
+
+    /** In which order {@link #poll} releases completed packets. */
+    public enum Order {
+        /** An SA's packets in arrival order; packets of different SAs may overtake each other. */
+        PER_SA,
+        /** Arrival order over all packets. */
+        GLOBAL,
+        /** Completion order: no reorder waiting. */
+        NONE
+    }
+
+    /** Lanes of the per-SA reorder point (one bit each in a {@code long}). */
+    static final int LANES = 64;
+    /** The lane mask of a packet without an SA under {@link Order#PER_SA}: ordered against every lane. */
+    private static final long BARRIER = -1L;
+    private static final byte KIND_WORK = 0;
+    private static final byte KIND_PASS = 1;
+    private static final int SPINS = 100;
+    private static final int YIELDS = 50;
+    private static final long PARK_NANOS = 1_000_000;
+
+    private final String name;
+    private final Direction direction;
+    private final Order order;
+    private final int capacity;
+    private final XfrmStats stats;
+    private final XfrmStats events = new XfrmStats();
+    private final SaDatabase sad;
+    private final boolean passClear;
+
+    // --- slots: written by the submitter before publishing, read by the claiming worker, results back ---
+    private final PacketBuffer[] packets;
+    private final SecurityAssociation[] sas;
+    private final long[] sequences;
+    private final byte[] kinds;
+    /** Per slot: the lane bits the ticket waits on and blocks (one lane, or {@link #BARRIER}). */
+    private final long[] lanes;
+    private final XfrmCounter[] results;
+    /** Per slot: ticket + 1 once that ticket's work is done (release store by the worker, acquire load by poll). */
+    private final AtomicLongArray completed;
+
+    // --- submitting/polling thread only ---
+    private final boolean[] released;
+    private final boolean[] waited;
+    private long submitted;
+    private long oldest;
+    private int inFlight;
+    private long consumed;
+    private final EspOutput preparer;
+    private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
+
+    // --- shared with the workers ---
+    /** Tickets below this are published (ordered store by the submitter). */
+    private final AtomicLong published = new AtomicLong();
+    /** The next ticket a worker may claim. */
+    private final AtomicLong claimed = new AtomicLong();
+    private final Worker[] workers;
+    private volatile boolean closing;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    private CryptoEngine(String name, Direction direction, int workers, int capacity, Order order, XfrmStats stats,
+                         SaDatabase sad, boolean passClear) {
+        if (workers < 1 || capacity < 1) {
+            throw new IllegalArgumentException("engine " + name + ": workers: " + workers + ", queue: " + capacity
+                    + " (expected: workers >= 1, queue >= 1)");
+        }
+        this.name = Objects.requireNonNull(name, "name");
+        this.direction = direction;
+        this.order = Objects.requireNonNull(order, "order");
+        this.capacity = capacity;
+        this.stats = Objects.requireNonNull(stats, "stats");
+        this.sad = sad;
+        this.passClear = passClear;
+        this.packets = new PacketBuffer[capacity];
+        this.sas = new SecurityAssociation[capacity];
+        this.sequences = new long[capacity];
+        this.kinds = new byte[capacity];
+        this.lanes = new long[capacity];
+        this.results = new XfrmCounter[capacity];
+        this.completed = new AtomicLongArray(capacity);
+        this.released = new boolean[capacity];
+        java.util.Arrays.fill(released, true);
+        this.waited = new boolean[capacity];
+        this.preparer = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
+        this.workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) {
+            this.workers[i] = new Worker("espline-" + name + "-" + i);
+        }
+        for (Worker w : this.workers) {
+            w.start();
+        }
+    }
+
+    /**
+     * An outbound engine: packets carry their SA in metadata (from classification), as for the inline
+     * {@link org.espline.runtime.pipeline.EncryptStage}.
+     *
+     * @param name    names the worker threads
+     * @param workers worker threads, at least 1
+     * @param queue   packets in flight at most (submitted and not yet polled), at least 1
+     */
+    public static CryptoEngine encrypting(String name, int workers, int queue, Order order, XfrmStats stats) {
+        return new CryptoEngine(name, Direction.ENCRYPT, workers, queue, order, stats, null, false);
+    }
+
+    /**
+     * An inbound engine, as the inline {@link org.espline.runtime.pipeline.DecryptStage}: decrypted packets and,
+     * with {@code passClear}, clear traffic (EsplineSkippedNotEsp) are delivered; other non-drop endings (IKE,
+     * keepalive) are {@linkplain #consumed() consumed}.
+     */
+    public static CryptoEngine decrypting(String name, int workers, int queue, Order order, SaDatabase sad,
+                                          XfrmStats stats, boolean passClear) {
+        return new CryptoEngine(name, Direction.DECRYPT, workers, queue, order, stats,
+                Objects.requireNonNull(sad, "sad"), passClear);
+    }
+
+    public String name() { return name; }
+
+    public Direction direction() { return direction; }
+
+    public Order order() { return order; }
+
+    /** The ring's slots: packets in flight at most. */
+    public int capacity() { return capacity; }
+
+    public int workers() { return workers.length; }
+
+    /**
+     * The engine's own events, EsplineEngineQueueFull and EsplineEngineReorderWait: kept apart from the pipeline's
+     * counters (which count packet outcomes only, the same with an engine as inline) because how often the ring
+     * fills or a completion waits depends on timing.
+     */
+    public XfrmStats events() { return events; }
+
+    /** Packets submitted and not yet polled (submitting thread). */
+    public int inFlight() { return inFlight; }
+
+    /** Packets that ended in a worker under a non-drop counter other than delivery (decrypt: IKE, keepalive...). */
+    public long consumed() { return consumed; }
+
+    // ------------------------------------------------------------------ submission
+
+    /**
+     * Submits packets from the front of {@code in}, in order, until the ring is full; they are removed from
+     * {@code in} and the rest stay there, in order, for the caller to offer again (back-pressure, never a drop).
+     * A call that leaves packets counts one EsplineEngineQueueFull in {@link #events()}. Never blocks.
+     *
+     * @return packets taken from {@code in} (including those that ended at submission, see the class comment)
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public int offer(PacketBatch in) {
+        if (closing) {
+            throw new IllegalStateException("engine " + name + " is closed");
+        }
+        final int n = in.size();
+        final int cap = capacity;
+        final boolean encrypt = direction == Direction.ENCRYPT;
+        long t = submitted;
+        int taken = 0;
+        for (; taken < n; taken++) {
+            final int s = (int) (t % cap);
+            if (!released[s]) {
+                break;
+            }
+            final PacketBuffer p = in.get(taken);
+            byte kind = KIND_WORK;
+            int key;
+            if (encrypt) {
+                if (p.hasFlag(ClassifyStage.FLAG_BYPASS)) {
+                    kind = KIND_PASS;
+                    key = 0; // no SA: a barrier
+                    sas[s] = null;
+                } else if (!(p.securityAssociation() instanceof SecurityAssociation sa)) {
+                    stats.increment(XfrmCounter.XfrmOutNoStates);
+                    p.release();
+                    continue;
+                } else {
+                    final long seq = preparer.prepare(p, sa);
+                    if (seq == 0) {
+                        p.release();
+                        continue;
+                    }
+                    sas[s] = sa;
+                    sequences[s] = seq;
+                    key = sa.spi();
+                }
+            } else {
+                if (!p.isLinear()) {
+                    p.linearise();
+                }
+                key = espSpi(p);
+            }
+            packets[s] = p;
+            kinds[s] = kind;
+            lanes[s] = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
+            released[s] = false;
+            waited[s] = false;
+            t++;
+            inFlight++;
+        }
+        in.removeFirst(taken);
+        if (t != submitted) {
+            submitted = t;
+            published.set(t); // volatile store: publishes the slots; StoreLoad before reading the parked flags
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+        if (taken < n) {
+            events.increment(XfrmCounter.EsplineEngineQueueFull);
+        }
+        return taken;
+    }
+
+    private static int lane(int key) {
+        final int h = key * 0x9E3779B9;
+        return (h ^ (h >>> 16)) & (LANES - 1);
+    }
+
+    /**
+     * The SPI of an ESP or ESP-in-UDP packet, or 0 when it is neither (such packets share lane {@code lane(0)}).
+     * Only for choosing the lane: the worker parses the packet for real.
+     */
+    private int espSpi(PacketBuffer p) {
+        final byte[] a = p.array();
+        final int off = p.data();
+        final int len = p.linearLength();
+        if (len < 1) {
+            return 0;
+        }
+        int proto;
+        int pay;
+        int end;
+        final int version = u8(a, off) >>> 4;
+        if (version == 4 && len >= 20) {
+            final int ihl = (a[off] & 0x0F) << 2;
+            proto = u8(a, off + 9);
+            pay = off + ihl;
+            end = off + Math.min(len, u16(a, off + 2));
+        } else if (version == 6 && len >= Ipv6Header.LENGTH) {
+            end = off + Math.min(len, Ipv6Header.LENGTH + u16(a, off + Ipv6Header.PAYLOAD_LENGTH_OFFSET));
+            if (!walker.walk(a, off, end)) {
+                return 0;
+            }
+            proto = walker.protocol();
+            pay = walker.protocolOffset();
+        } else {
+            return 0;
+        }
+        if (proto == IpProtocols.ESP && pay + 4 <= end) {
+            return i32(a, pay);
+        }
+        if (proto == IpProtocols.UDP && pay + 12 <= end
+                && (u16(a, pay) == UdpEncapsulation.IKE_NAT_T_PORT || u16(a, pay + 2) == UdpEncapsulation.IKE_NAT_T_PORT)) {
+            return i32(a, pay + 8);
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ completion
+
+    /**
+     * Releases completed packets into {@code out}, in the configured order, as many as fit: delivered packets
+     * are appended, dropped and consumed ones released to their pools (their counters were counted by the
+     * worker). Never blocks.
+     *
+     * @return packets released from the engine (appended or ended)
+     * @throws IllegalStateException when a worker failed with an exception
+     */
+    public int poll(PacketBatch out) {
+        final Throwable f = failure.get();
+        if (f != null) {
+            throw new IllegalStateException("engine " + name + ": a worker failed", f);
+        }
+        final int cap = capacity;
+        final long end = submitted;
+        long blocked = 0;
+        int ended = 0;
+        for (long t = oldest; t < end; t++) {
+            final int s = (int) (t % cap);
+            if (released[s]) {
+                continue;
+            }
+            final long bit = lanes[s];
+            final boolean done = completed.get(s) == t + 1; // volatile load: acquires the worker's results
+            if ((blocked & bit) != 0) {
+                if (done && !waited[s]) {
+                    waited[s] = true;
+                    events.increment(XfrmCounter.EsplineEngineReorderWait);
+                }
+                blocked |= bit;
+                continue;
+            }
+            if (!done) {
+                blocked |= bit;
+                if (blocked == BARRIER) {
+                    // Every lane waits: nothing later can be released. Note the next ticket's wait if it is done,
+                    // rather than walk the whole ring on every poll.
+                    final long next = t + 1;
+                    final int ns = (int) (next % cap);
+                    if (next < end && !released[ns] && !waited[ns] && completed.get(ns) == next + 1) {
+                        waited[ns] = true;
+                        events.increment(XfrmCounter.EsplineEngineReorderWait);
+                    }
+                    break;
+                }
+                continue;
+            }
+            final PacketBuffer p = packets[s];
+            final XfrmCounter r = results[s];
+            if (isDelivered(r)) {
+                if (!out.add(p)) {
+                    break;
+                }
+            } else {
+                if (!r.isDrop()) {
+                    consumed++;
+                }
+                p.release();
+            }
+            packets[s] = null;
+            sas[s] = null;
+            results[s] = null;
+            released[s] = true;
+            inFlight--;
+            ended++;
+        }
+        long o = oldest;
+        while (o < end && released[(int) (o % cap)]) {
+            o++;
+        }
+        oldest = o;
+        return ended;
+    }
+
+    private boolean isDelivered(XfrmCounter r) {
+        return r == XfrmCounter.EsplineOutDelivered || r == XfrmCounter.EsplineInDelivered
+                || (passClear && r == XfrmCounter.EsplineSkippedNotEsp);
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Drains and stops: refuses further {@link #offer}s, lets the workers complete every submitted packet, then
+     * waits for them to end. Everything submitted can still be {@linkplain #poll polled} afterwards; nothing is
+     * lost. Idempotent.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
+        }
+        boolean interrupted = false;
+        for (Worker w : workers) {
+            for (;;) {
+                try {
+                    w.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean isClosed() { return closing; }
+
+    @Override
+    public String toString() {
+        return "CryptoEngine[" + name + " " + direction + " workers=" + workers.length + " queue=" + capacity
+                + " order=" + order + " inFlight=" + inFlight + "]";
+    }
+
+    /** A worker: claims the next published ticket, does the inline stage's work on it, publishes the outcome. */
+    private final class Worker extends Thread {
+        volatile boolean parked;
+
+        Worker(String threadName) {
+            super(threadName);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            final EspOutput out = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
+            final EspInput in = direction == Direction.DECRYPT ? new EspInput(sad, stats) : null;
+            final AtomicLong claimed = CryptoEngine.this.claimed;
+            final AtomicLong published = CryptoEngine.this.published;
+            int idle = 0;
+            for (;;) {
+                final long c = claimed.get();
+                if (c < published.get()) {
+                    if (claimed.compareAndSet(c, c + 1)) {
+                        process(c, out, in);
+                        idle = 0;
+                    }
+                    continue;
+                }
+                if (closing) {
+                    // closing is set after the last offer, so the published count read above is final.
+                    if (claimed.get() >= published.get()) {
+                        return;
+                    }
+                    continue;
+                }
+                idle++;
+                if (idle <= SPINS) {
+                    Thread.onSpinWait();
+                } else if (idle <= SPINS + YIELDS) {
+                    Thread.yield();
+                } else {
+                    parked = true; // volatile store, then re-check: offer stores published before reading parked
+                    if (claimed.get() >= published.get() && !closing) {
+                        LockSupport.parkNanos(this, PARK_NANOS);
+                    }
+                    parked = false;
+                }
+            }
+        }
+
+        private void process(long ticket, EspOutput out, EspInput in) {
+            final int s = (int) (ticket % capacity);
+            final PacketBuffer p = packets[s];
+            XfrmCounter r;
+            try {
+                if (kinds[s] == KIND_PASS) {
+                    r = XfrmCounter.EsplineOutDelivered;
+                } else if (out != null) {
+                    r = out.encapsulate(p, sas[s], sequences[s]);
+                } else {
+                    r = in.decapsulate(p);
+                }
+            } catch (RuntimeException | Error e) {
+                r = out != null ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInError;
+                stats.increment(r);
+                failure.compareAndSet(null, e);
+            }
+            results[s] = r;
+            completed.set(s, ticket + 1); // publish last: volatile store releases the packet and the result
+        }
+    }
+}
