@@ -18,6 +18,7 @@ import org.espline.dsl.espline.CipherIntegrity
 import org.espline.dsl.espline.ClassifyStage
 import org.espline.dsl.espline.DecryptStage
 import org.espline.dsl.espline.EncryptStage
+import org.espline.dsl.espline.Engine
 import org.espline.dsl.espline.EngineRef
 import org.espline.dsl.espline.OffloadRef
 import org.espline.dsl.espline.EsplinePackage
@@ -305,7 +306,7 @@ class EsplineGenerator {
 		 «ENDFOR»
 		 * Not thread-safe: one instance per worker thread.
 		 */
-		public final class «pipelineClassName(p)» extends AbstractPipeline {
+		public final class «pipelineClassName(p)» extends AbstractPipeline«IF !engineStages(p).empty» implements AutoCloseable«ENDIF» {
 			public static final int BATCH_SIZE = «batchSize(p)»;
 			«IF gso(p) !== null»
 				/** Packets a work batch holds: a batch of super-packets of up to 64 KiB, each cut into segments of «gso(p).mss» bytes. */
@@ -331,6 +332,28 @@ class EsplineGenerator {
 				«ENDFOR»
 				return «IF p.stages.size % 2 == 0»x«ELSE»y«ENDIF»;
 			}
+			«IF !engineStages(p).empty»
+
+				/** Packets on the engine«IF engineStages(p).size > 1»s«ENDIF» between calls: the pipeline keeps running until they are out. */
+				@Override
+				protected int stagesInFlight() {
+					return «FOR st : engineStages(p) SEPARATOR ' + '»«stageName(st)»«p.stages.indexOf(st)».inFlight()«ENDFOR»;
+				}
+
+				/** A full engine stops the pipeline pulling from its source: back-pressure, not drops. */
+				@Override
+				protected boolean stagesAcceptInput() {
+					return «FOR st : engineStages(p) SEPARATOR ' && '»«stageName(st)»«p.stages.indexOf(st)».acceptsInput()«ENDFOR»;
+				}
+
+				/** Stops the engine threads once everything submitted is done. */
+				@Override
+				public void close() {
+					«FOR st : engineStages(p)»
+						«stageName(st)»«p.stages.indexOf(st)».engine().close();
+					«ENDFOR»
+				}
+			«ENDIF»
 		}
 	'''
 
@@ -343,14 +366,34 @@ class EsplineGenerator {
 		for (st : p.stages) {
 			val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: null }
 			if (placement instanceof EngineRef) {
-				val e = placement.engine
-				if (!e.inline) out += '''«stageName(st)» names engine «e.name» («IF e.workers > 0»«e.workers» workers, «ENDIF»«IF e.queueDepth > 0»queue «e.queueDepth», «ENDIF»order «e.ordering.literal»): this release runs it inline on the pipeline's thread.'''
+				val e = asyncEngine(st)
+				if (e !== null) out += '''«stageName(st)» runs on engine «e.name»: «e.workers» worker thread«IF e.workers != 1»s«ENDIF», a queue of «engineQueue(e)», released in «engineOrder(e).toLowerCase.replace('_', '-')» order; close() drains it.'''
 			} else if (placement instanceof OffloadRef) {
 				out += '''«stageName(st)» names offload «placement.offload.name»: this release runs its software fallback inline (the JCA path).'''
 			}
 		}
 		out
 	}
+
+	/** The asynchronous engine a crypto stage runs on, or null when it runs inline (no engine, 'inline', or no workers). */
+	def Engine asyncEngine(Stage st) {
+		val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: null }
+		if (placement instanceof EngineRef) {
+			val e = placement.engine
+			if (e !== null && !e.inline && e.eIsSet(EsplinePackage.Literals.ENGINE__WORKERS) && e.workers >= 1) return e
+		}
+		null
+	}
+
+	def int engineQueue(Engine e) {
+		if (e.eIsSet(EsplinePackage.Literals.ENGINE__QUEUE_DEPTH)) e.queueDepth else ModelPipelines.DEFAULT_ENGINE_QUEUE
+	}
+
+	def String engineOrder(Engine e) {
+		if (!e.eIsSet(EsplinePackage.Literals.ENGINE__ORDERING)) 'PER_SA' else e.ordering.getName
+	}
+
+	def List<Stage> engineStages(Pipeline p) { p.stages.filter[asyncEngine(it) !== null].toList }
 
 	def int batchSize(Pipeline p) { if (p.batchSize > 0) p.batchSize else 32 }
 
@@ -362,8 +405,8 @@ class EsplineGenerator {
 		for (st : p.stages) {
 			switch st {
 				ClassifyStage: s += #['org.espline.runtime.pipeline.ClassifyStage', 'org.espline.runtime.stats.XfrmStats']
-				EncryptStage: s += #['org.espline.runtime.pipeline.EncryptStage', 'org.espline.runtime.stats.XfrmStats']
-				DecryptStage: s += #['org.espline.runtime.pipeline.DecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats']
+				EncryptStage: s += if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.EncryptStage', 'org.espline.runtime.stats.XfrmStats']
+				DecryptStage: s += if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.DecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats']
 				ChecksumStage: s += #['org.espline.runtime.pipeline.ChecksumStage', 'org.espline.runtime.stats.XfrmCounter', 'org.espline.runtime.stats.XfrmStats']
 				TapStage: s += #['org.espline.runtime.pipeline.TapStage', 'org.espline.runtime.pipeline.PacketSink']
 				GsoStage: s += #['org.espline.runtime.pipeline.GsoStage', 'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.stats.XfrmStats']
@@ -394,15 +437,27 @@ class EsplineGenerator {
 
 	def String stageName(Stage s) { s.eClass.name.replace('Stage', '').toLowerCase }
 
-	def String stageType(Stage s) { if (supported(s)) s.eClass.name else 'Stage' }
+	def String stageType(Stage s) { if (asyncEngine(s) !== null) 'EngineStage' else if (supported(s)) s.eClass.name else 'Stage' }
 
 	def stageField(Stage s, int i) '''private final «stageType(s)» «stageName(s)»«i»;'''
 
 	def dispatch stageInit(Input in, ClassifyStage s, int i) '''this.classify«i» = new ClassifyStage(«policiesClassName(in)».SPD, stats);'''
 
-	def dispatch stageInit(Input in, EncryptStage s, int i) '''this.encrypt«i» = new EncryptStage(stats);'''
+	def dispatch stageInit(Input in, EncryptStage s, int i) '''
+		«IF asyncEngine(s) !== null»
+			this.encrypt«i» = new EngineStage(CryptoEngine.encrypting("«asyncEngine(s).name»-«(s.eContainer as Pipeline).name»", «asyncEngine(s).workers», «engineQueue(asyncEngine(s))», CryptoEngine.Order.«engineOrder(asyncEngine(s))», stats));
+		«ELSE»
+			this.encrypt«i» = new EncryptStage(stats);
+		«ENDIF»
+	'''
 
-	def dispatch stageInit(Input in, DecryptStage s, int i) '''this.decrypt«i» = new DecryptStage(sad, stats, false);'''
+	def dispatch stageInit(Input in, DecryptStage s, int i) '''
+		«IF asyncEngine(s) !== null»
+			this.decrypt«i» = new EngineStage(CryptoEngine.decrypting("«asyncEngine(s).name»-«(s.eContainer as Pipeline).name»", «asyncEngine(s).workers», «engineQueue(asyncEngine(s))», CryptoEngine.Order.«engineOrder(asyncEngine(s))», sad, stats, false));
+		«ELSE»
+			this.decrypt«i» = new DecryptStage(sad, stats, false);
+		«ENDIF»
+	'''
 
 	def dispatch stageInit(Input in, ChecksumStage s, int i) '''this.checksum«i» = new ChecksumStage(stats, XfrmCounter.«IF isTx(s.eContainer as Pipeline)»XfrmOutBundleGenError«ELSE»XfrmInHdrError«ENDIF»);'''
 
@@ -643,7 +698,13 @@ class EsplineGenerator {
 						var source = «portExpression(p, p.source, true)»;
 						var sink = «portExpression(p, p.sink, false)»;
 						sinks.add(sink);
-						return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
+						«IF engineStages(p).empty»
+							return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
+						«ELSE»
+							«pipelineClassName(p)» pipeline = new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
+							closing.add(pipeline::close); // stops its engine threads at the end
+							return pipeline;
+						«ENDIF»
 					}
 				«ENDFOR»
 				«IF in.model.elements.filter(Pipeline).exists[source instanceof PcapPort]»

@@ -213,6 +213,8 @@ public final class GatewayDemo {
         for (LimitedTap t : taps) {
             t.close();
         }
+        closeEngines(txPipeline);
+        closeEngines(rxPipeline);
         return report(flows, workload, wire, delivery, txPipeline, rxPipeline, txStats, rxStats, hostPool, wirePool,
                 txRun, rxRun, taps, seconds);
     }
@@ -434,6 +436,17 @@ public final class GatewayDemo {
             return (AbstractPipeline) c.newInstance(args);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot construct " + type.getName(), e);
+        }
+    }
+
+    /** A generated pipeline with asynchronous engines is AutoCloseable: its close() stops the engine threads. */
+    private static void closeEngines(AbstractPipeline p) {
+        if (p instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + p.getClass().getSimpleName() + "'s engines", e);
+            }
         }
     }
 
