@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * segments it swallowed. {@link #addFragment(PacketBuffer, byte[], int, int)} then {@linkplain #retain() retains}
  * the owner, and dropping the fragment (trim, clear, linearise, release) releases it, so the owner returns to
  * its pool only after the last buffer reading it let go. Such fragments are read-only: nobody writes into
- * another buffer's bytes; a stage that must write linearises first (counted), as EspOutput does.
+ * another buffer's bytes. EspOutput reads them as the crypto's input and writes the ciphertext into the
+ * segment's own tailroom, then drops them; a stage that needs the bytes contiguous and writable linearises
+ * (counted).
  *
  * <p>Not thread-safe: one stage owns a packet at a time and hands it on (linear ownership). The reference
  * count alone is atomic, because the last holder of an owner may release it on another thread (a link).
@@ -261,6 +263,27 @@ public final class PacketBuffer {
         if (fragmentCount == maxFragments) {
             return null;
         }
+        return ownTrailerArea();
+    }
+
+    /**
+     * The spare trailer area for a packet whose fragments are all about to be dropped (ESP output encrypted
+     * their bytes out of place into the linear part), so a slot will be free when the trailer is attached; or
+     * null when the buffer has no slots, or a fragment still reads the area.
+     */
+    public byte[] trailerAreaOnceFragmentsDropped() {
+        if (maxFragments == 0) {
+            return null;
+        }
+        for (int i = 0; i < fragmentCount; i++) {
+            if (trailerArea != null && fragArrays[i] == trailerArea) {
+                return null;
+            }
+        }
+        return ownTrailerArea();
+    }
+
+    private byte[] ownTrailerArea() {
         if (trailerArea == null) {
             trailerArea = new byte[TRAILER_AREA_SIZE];
         }

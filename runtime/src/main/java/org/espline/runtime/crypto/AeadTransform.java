@@ -103,6 +103,38 @@ abstract class AeadTransform extends EspTransform {
         lastSealedSeq = seq;
     }
 
+    @Override
+    public final void sealGather(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                                 byte[] tail, int tailOffset, int tailLength, long seq) {
+        checkGather(headLength, pieces, tail, tailLength);
+        EspLayout.checkSeal(headLength + pieces.length() - tailLength, tail, tailLength, BLOCK_SIZE);
+        if (sealedAny && seq == lastSealedSeq) {
+            throw new IllegalStateException("sequence number " + seq + " sealed twice: " + name + " nonce reuse refused");
+        }
+        EspLayout.putLong(packet, espOffset + HEADER_LENGTH, seq);
+        System.arraycopy(packet, espOffset + HEADER_LENGTH, nonce, saltLength, AEAD_IV_LENGTH);
+        sealGatherWithNonce(packet, espOffset, headLength, pieces, tail, tailOffset, tailLength, seq);
+        sealedAny = true;
+        lastSealedSeq = seq;
+    }
+
+    /**
+     * {@link #sealGather} with {@link #nonce} holding the packet's IV. By default the pieces are placed in the
+     * packet and sealed there ({@link #placeThenSeal}); an encrypting engine overrides this to encrypt them
+     * out of place.
+     */
+    void sealGatherWithNonce(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                             byte[] tail, int tailOffset, int tailLength, long seq) {
+        placeThenSeal(packet, espOffset, headLength, pieces, tail, tailOffset, tailLength, seq);
+    }
+
+    /** For an engine that does not encrypt (GMAC): the pieces' bytes are its output, put in place, then sealed. */
+    final void placeThenSeal(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                             byte[] tail, int tailOffset, int tailLength, long seq) {
+        GatherCipher.place(packet, espOffset + PAYLOAD_OFFSET, headLength, pieces, tail, tailOffset, tailLength);
+        sealWithNonce(packet, espOffset, headLength + pieces.length() - tailLength, tail, tailOffset, tailLength, seq);
+    }
+
     /** Seals with the IV already in the packet: what published test vectors, with their own IVs, need. */
     final void sealKeepingIv(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
         System.arraycopy(packet, espOffset + HEADER_LENGTH, nonce, saltLength, AEAD_IV_LENGTH);

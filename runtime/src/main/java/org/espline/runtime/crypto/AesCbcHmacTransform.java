@@ -38,6 +38,7 @@ final class AesCbcHmacTransform extends EspTransform {
     /** seq ‖ SPI ‖ 0: bytes 0..7 change per packet. */
     private final byte[] ivNonce = new byte[AES_BLOCK];
     private final byte[] bridge = new byte[SplitCipher.BRIDGE_LENGTH];
+    private final GatherCipher gather;
 
     AesCbcHmacTransform(SaConfig sa) {
         this.key = SaKeys.cipherKey(sa, "AES");
@@ -49,6 +50,7 @@ final class AesCbcHmacTransform extends EspTransform {
             cbc.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(new byte[IV_LENGTH]));
             this.ivCipher = Cipher.getInstance("AES/ECB/NoPadding");
             ivCipher.init(Cipher.ENCRYPT_MODE, key);
+            this.gather = new GatherCipher.Jca(cbc, AES_BLOCK);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(sa.name() + ": AES-CBC unavailable for this key ("
                     + sa.encryptionKey() + ")", e);
@@ -73,6 +75,11 @@ final class AesCbcHmacTransform extends EspTransform {
     @Override
     public void seal(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
         EspLayout.checkSeal(payloadLength, tail, tailLength, AES_BLOCK);
+        deriveIv(packet, espOffset, seq);
+        sealKeepingIv(packet, espOffset, payloadLength, tail, tailOffset, tailLength, seq);
+    }
+
+    private void deriveIv(byte[] packet, int espOffset, long seq) {
         EspLayout.putLong(ivNonce, 0, seq);
         try {
             EspLayout.expectOutput(ivCipher.doFinal(ivNonce, 0, AES_BLOCK, packet, espOffset + HEADER_LENGTH),
@@ -80,7 +87,28 @@ final class AesCbcHmacTransform extends EspTransform {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CBC IV derivation failed", e);
         }
-        sealKeepingIv(packet, espOffset, payloadLength, tail, tailOffset, tailLength, seq);
+    }
+
+    /**
+     * Out of place: CBC over the head in place and each piece into the packet behind it. Pieces need no
+     * block alignment: the JCA holds a partial block back and emits it with the next call, right where it
+     * belongs, because the ciphertext is contiguous. The HMAC then runs over the ciphertext as in {@link #seal}.
+     */
+    @Override
+    public void sealGather(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                           byte[] tail, int tailOffset, int tailLength, long seq) {
+        checkGather(headLength, pieces, tail, tailLength);
+        final int inPacket = headLength + pieces.length() - tailLength;
+        EspLayout.checkSeal(inPacket, tail, tailLength, AES_BLOCK);
+        deriveIv(packet, espOffset, seq);
+        int ivOffset = espOffset + HEADER_LENGTH;
+        try {
+            cbc.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(packet, ivOffset, IV_LENGTH));
+            gather.encrypt(packet, ivOffset + IV_LENGTH, headLength, pieces, tail, tailOffset, tailLength, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CBC seal failed", e);
+        }
+        hmac.signBeforeIcv(packet, espOffset, HEADER_LENGTH + IV_LENGTH + inPacket, tail, tailOffset, tailLength, seq);
     }
 
     /** Encrypts and MACs with the IV already in the packet (RFC 3602 §4 test vectors bring their own). */

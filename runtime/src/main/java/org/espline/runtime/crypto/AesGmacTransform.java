@@ -49,6 +49,13 @@ final class AesGmacTransform extends JcaAeadTransform {
         EspLayout.expectOutput(cipher.doFinal(icv, icvOffset, 0, icv, icvOffset), icvLength, name + " seal");
     }
 
+    /** Nothing to encrypt: the pieces are placed as they are (that is GMAC's output) and authenticated there. */
+    @Override
+    void sealGatherWithNonce(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                             byte[] tail, int tailOffset, int tailLength, long seq) {
+        placeThenSeal(packet, espOffset, headLength, pieces, tail, tailOffset, tailLength, seq);
+    }
+
     @Override
     void openPayload(byte[] packet, int espOffset, int payloadLength, long seq) throws GeneralSecurityException {
         int icvOffset = espOffset + PAYLOAD_OFFSET + payloadLength;

@@ -32,6 +32,7 @@ import org.espline.runtime.sa.SaConfig;
 final class BcAeadTransform extends AeadTransform {
     private final AEADCipher aead;
     private byte[] joined = new byte[256];
+    private final GatherCipher gather;
 
     static BcAeadTransform aesCcm(SaConfig sa) {
         return new BcAeadTransform("AES-CCM", CCMBlockCipher.newInstance(AESEngine.newInstance()), sa);
@@ -44,6 +45,7 @@ final class BcAeadTransform extends AeadTransform {
     private BcAeadTransform(String name, AEADCipher aead, SaConfig sa) {
         super(name, sa, 8, 12, 16);
         this.aead = aead;
+        this.gather = new GatherCipher.Bc(aead);
         byte[] material = sa.encryptionKey().copy();
         try {
             // Decrypt mode: expands the key without recording an encryption nonce.
@@ -79,6 +81,19 @@ final class BcAeadTransform extends AeadTransform {
                 System.arraycopy(joined, payloadLength, tail, tailOffset, tailLength + icvLength);
             }
         } catch (InvalidCipherTextException e) {
+            throw new IllegalStateException(name + " seal failed", e);
+        }
+    }
+
+    /** Out of place: BC's processBytes reads each piece and writes its ciphertext into the packet. */
+    @Override
+    void sealGatherWithNonce(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                             byte[] tail, int tailOffset, int tailLength, long seq) {
+        init(true);
+        addAad(packet, espOffset, seq, 0);
+        try {
+            gather.encrypt(packet, espOffset + PAYLOAD_OFFSET, headLength, pieces, tail, tailOffset, tailLength, icvLength);
+        } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(name + " seal failed", e);
         }
     }

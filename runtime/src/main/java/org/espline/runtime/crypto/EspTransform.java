@@ -62,6 +62,37 @@ public abstract class EspTransform {
                               byte[] tail, int tailOffset, int tailLength, long seq);
 
     /**
+     * Gathering seal, out of place: the ESP payload's plaintext is {@code headLength} bytes already in
+     * {@code packet} after the IV, followed by the bytes of {@code pieces} (other arrays, read and never
+     * written: a GSO segment's share of its super-packet, the trailer). Writes the IV, encrypts the head in
+     * place and the pieces straight into {@code packet} behind it, then writes the ICV, byte for byte what
+     * {@link #seal} gives for the same payload laid out linearly. With {@code tail != null} the last
+     * {@code tailLength} payload bytes (part of the pieces) and the ICV go to {@code tail} at
+     * {@code tailOffset} instead (the trailer-fragment form); with {@code tail == null}, {@code tailLength}
+     * is 0 and everything follows in {@code packet}, which must have room for it.
+     *
+     * <p>This default places the pieces' bytes where the output goes and seals there: right for transforms
+     * whose output is their input (NULL, GMAC), where that placement <em>is</em> the cipher's output. The
+     * encrypting transforms override it to encrypt each piece on its way into the packet, so no plaintext is
+     * copied before it is encrypted.
+     */
+    public void sealGather(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                           byte[] tail, int tailOffset, int tailLength, long seq) {
+        checkGather(headLength, pieces, tail, tailLength);
+        GatherCipher.place(packet, espOffset + EspLayout.HEADER_LENGTH + ivLength(), headLength, pieces, tail, tailOffset, tailLength);
+        seal(packet, espOffset, headLength + pieces.length() - tailLength, tail, tailOffset, tailLength, seq);
+    }
+
+    /** The argument checks every {@link #sealGather} shares (programming errors, not hostile input). */
+    static void checkGather(int headLength, PayloadPieces pieces, byte[] tail, int tailLength) {
+        if (headLength < 0 || tailLength < 0 || (tail == null && tailLength != 0) || tailLength > pieces.length()) {
+            throw new IllegalArgumentException("headLength: " + headLength + ", pieces: " + pieces.length()
+                    + ", tailLength: " + tailLength + (tail == null ? " without a tail array" : "")
+                    + " (expected: >= 0, tailLength 0 without a tail, the tail within the pieces)");
+        }
+    }
+
+    /**
      * Verifies the ICV (in constant time) and decrypts in place a linear ESP packet laid out as above,
      * ICV included after the payload.
      *

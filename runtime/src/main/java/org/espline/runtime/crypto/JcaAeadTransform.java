@@ -26,6 +26,7 @@ abstract class JcaAeadTransform extends AeadTransform {
     /** Bytes {@code update} consumes without buffering ({@link SplitCipher#encrypt}'s {@code block}). */
     private final int updateBlock;
     private final byte[] bridge = new byte[SplitCipher.BRIDGE_LENGTH];
+    private final GatherCipher gather;
 
     /**
      * @param transformation the JCA cipher, e.g. {@code AES/GCM/NoPadding}
@@ -39,6 +40,7 @@ abstract class JcaAeadTransform extends AeadTransform {
         this.key = SaKeys.cipherKey(sa, keyAlgorithm);
         try {
             this.cipher = Cipher.getInstance(transformation);
+            this.gather = new GatherCipher.Jca(cipher, updateBlock);
             // Decrypt mode: checks the key now without recording an encryption IV.
             cipher.init(Cipher.DECRYPT_MODE, key, parameters(nonce));
         } catch (GeneralSecurityException e) {
@@ -79,6 +81,19 @@ abstract class JcaAeadTransform extends AeadTransform {
         } else {
             SplitCipher.encrypt(cipher, updateBlock, packet, payloadOffset, payloadLength,
                     tail, tailOffset, tailLength, icvLength, bridge);
+        }
+    }
+
+    /** Out of place: AAD, the head encrypted in place, each piece encrypted into the packet, the tag as ICV. */
+    @Override
+    void sealGatherWithNonce(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
+                             byte[] tail, int tailOffset, int tailLength, long seq) {
+        try {
+            init(Cipher.ENCRYPT_MODE);
+            addAad(packet, espOffset, seq, 0);
+            gather.encrypt(packet, espOffset + PAYLOAD_OFFSET, headLength, pieces, tail, tailOffset, tailLength, icvLength);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(name + " seal failed", e);
         }
     }
 

@@ -89,7 +89,10 @@ public final class EspInput {
 
     private XfrmCounter decapsulate0(PacketBuffer buf, SecurityAssociation[] saOut) {
         if (!buf.isLinear()) {
-            // JCA AEAD decryption needs the ciphertext contiguous.
+            // Left as the counted last rung: ports deliver received packets linear (pcap, link, socket), so
+            // the normal case decrypts in place with no copy; GRO builds its fragments after decryption.
+            // A fragmented ESP packet (from a producer that chains buffers) is made contiguous here, which
+            // BufferStats counts, rather than decrypted out of place.
             buf.linearise();
         }
         byte[] a = buf.array();

@@ -7,6 +7,7 @@ import static org.espline.runtime.header.NetworkBytes.u8;
 
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EspTransform;
+import org.espline.runtime.crypto.PayloadPieces;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.Ipv6Header;
@@ -24,7 +25,17 @@ import org.espline.runtime.stats.XfrmStats;
  * free fragment slot, and only then a counted copy — and for the headers in headroom; then write
  * trailer and headers around the payload where it lies and seal it in place.
  *
- * <p>One instance per thread: it holds header views. Allocates nothing per packet.
+ * <p><b>Fragmented packets</b> (a GSO segment: copied headers in the linear part, its payload a read-only
+ * fragment of the super-packet) are not linearised: when the buffer is private and its tailroom holds the
+ * fragments' bytes, the transform encrypts out of place ({@link EspTransform#sealGather}) — the linear
+ * part in place, each fragment straight into the tailroom behind it, then the trailer — and the fragments
+ * are dropped, releasing what they held. The ciphertext is the crypto's output, not a copy; what
+ * disappears is the memcpy a linearisation did before sealing. A shared buffer, a fragmented packet whose
+ * tailroom cannot take its fragments, or one whose IP headers do not all lie in the linear part still
+ * takes the last rung: a linearisation, counted in {@link org.espline.runtime.buffer.BufferStats}.
+ *
+ * <p>One instance per thread: it holds header views and scratch. Allocates nothing per packet (the
+ * trailer scratch grows once to the largest trailer seen).
  */
 public final class EspOutput {
     private static final int ESP_HEADER = 8;
@@ -34,6 +45,10 @@ public final class EspOutput {
     private final XfrmStats stats;
     private final Ipv4Header ip4 = new Ipv4Header();
     private final Ipv6Header ip6 = new Ipv6Header();
+    /** The plaintext pieces of a fragmented packet's payload, for the gathering seal. */
+    private final PayloadPieces pieces = new PayloadPieces();
+    /** Where a gathering seal's trailer plaintext is built (it must not lie where the ciphertext goes). */
+    private byte[] trailerScratch = new byte[PacketBuffer.TRAILER_AREA_SIZE];
 
     /** @param stats global counters (per-SA counters are counted too) */
     public EspOutput(XfrmStats stats) {
@@ -138,9 +153,8 @@ public final class EspOutput {
     /** Checks the packet and computes where headers and trailer go: null when fine, else the drop reason. */
     private XfrmCounter layout(PacketBuffer buf, SecurityAssociation sa, boolean checkExpiry) {
         final SaConfig cfg = sa.config();
-        if (!buf.isLinear()) {
-            // The transform seals one head segment plus one trailer segment; payload fragments would
-            // need a scatter-gather transform, which the JCA does not offer for in-place AEAD.
+        if (!buf.isLinear() && !canSealFromFragments(buf, cfg.mode() == SaMode.TRANSPORT)) {
+            // The last rung: make it contiguous (counted), then seal in place.
             buf.linearise();
         }
         final int length = buf.length();
@@ -179,7 +193,7 @@ public final class EspOutput {
             nextHeaderField = buf.data() + Ipv4Header.PROTOCOL_OFFSET;
             nextHeader = u8(a, nextHeaderField);
         } else {
-            nextHeaderField = ipv6EspInsertionField(a, buf.data(), buf.data() + length);
+            nextHeaderField = ipv6EspInsertionField(a, buf.data(), buf.tail());
             if (nextHeaderField < 0) {
                 return XfrmCounter.XfrmOutError;
             }
@@ -240,16 +254,20 @@ public final class EspOutput {
         byte[] a;
 
         // --- room: trailer in tailroom, else a fragment slot, else a counted copy (esp_output_head) ---
+        // A fragmented packet's payload bytes are encrypted into the tailroom in front of the trailer.
         buf.ensureWritable();
+        final int gathered = length - buf.linearLength();
         byte[] trailerArea = null;
-        if (buf.tailroom() < trailerLen + icvLen) {
-            trailerArea = trailerLen + icvLen <= PacketBuffer.TRAILER_AREA_SIZE ? buf.trailerArea() : null;
+        if (buf.tailroom() < gathered + trailerLen + icvLen) {
+            if (trailerLen + icvLen <= PacketBuffer.TRAILER_AREA_SIZE) {
+                trailerArea = gathered == 0 ? buf.trailerArea() : buf.trailerAreaOnceFragmentsDropped();
+            }
             if (trailerArea == null) {
-                buf.ensureRoom(outerLen + espHdrLen, trailerLen + icvLen);
+                buf.ensureRoom(outerLen + espHdrLen, gathered + trailerLen + icvLen);
             }
         }
         if (buf.headroom() < outerLen + espHdrLen) {
-            buf.ensureRoom(outerLen + espHdrLen, trailerArea == null ? trailerLen + icvLen : 0);
+            buf.ensureRoom(outerLen + espHdrLen, gathered + (trailerArea == null ? trailerLen + icvLen : 0));
         }
         a = buf.array();
         final int oldData = buf.data();
@@ -257,7 +275,14 @@ public final class EspOutput {
         // --- trailer: TFC zeros, padding 1,2,3..., pad length, next header (RFC 4303 §2.4-2.6) ---
         byte[] ta;
         int tOff;
-        if (trailerArea == null) {
+        if (gathered > 0) {
+            // A piece of the gathering seal's input: built apart from where its ciphertext goes.
+            if (trailerScratch.length < trailerLen) {
+                trailerScratch = new byte[trailerLen];
+            }
+            ta = trailerScratch;
+            tOff = 0;
+        } else if (trailerArea == null) {
             ta = a;
             tOff = buf.put(trailerLen + icvLen);
         } else {
@@ -308,7 +333,9 @@ public final class EspOutput {
         }
 
         // --- seal in place (esp_output_tail) ---
-        if (trailerArea == null) {
+        if (gathered > 0) {
+            sealFromFragments(buf, t, a, espOff + ESP_HEADER + ivLen, espOff, gathered, trailerLen, icvLen, trailerArea, seq);
+        } else if (trailerArea == null) {
             t.seal(a, espOff, plainLen + trailerLen, seq);
         } else {
             t.seal(a, espOff, plainLen, trailerArea, 0, trailerLen, seq);
@@ -318,6 +345,59 @@ public final class EspOutput {
         buf.securityAssociation(sa);
         buf.sequenceNumber(seq);
         return XfrmCounter.EsplineOutDelivered;
+    }
+
+    /**
+     * Whether a fragmented packet can be sealed out of place from its fragments: the buffer is private, its
+     * tailroom takes the fragments' bytes, and the IP header (with the IPv6 extension headers that stay in
+     * front of ESP in transport mode) lies in the linear part.
+     */
+    private boolean canSealFromFragments(PacketBuffer buf, boolean transport) {
+        final int linear = buf.linearLength();
+        if (buf.isShared() || linear < 1 || buf.tailroom() < buf.length() - linear) {
+            return false;
+        }
+        final byte[] a = buf.array();
+        final int off = buf.data();
+        final int version = u8(a, off) >>> 4;
+        if (version == 4) {
+            return linear >= Ipv4Header.MIN_LENGTH && (a[off] & 0x0F) << 2 <= linear;
+        }
+        if (version == 6) {
+            return linear >= Ipv6Header.LENGTH && (!transport || ipv6EspInsertionField(a, off, off + linear) >= 0);
+        }
+        return false;
+    }
+
+    /**
+     * The gathering seal: the linear plaintext in place, each fragment and then the trailer encrypted
+     * straight into the tailroom (the trailer and ICV into {@code trailerArea} if given); then the fragments
+     * are dropped, releasing their owners, and the tail is moved over the ciphertext.
+     */
+    private void sealFromFragments(PacketBuffer buf, EspTransform t, byte[] a, int payloadOff, int espOff, int gathered,
+                                   int trailerLen, int icvLen, byte[] trailerArea, long seq) {
+        final PayloadPieces ps = pieces;
+        ps.clear();
+        final int frags = buf.fragmentCount();
+        for (int i = 0; i < frags; i++) {
+            ps.add(buf.fragmentArray(i), buf.fragmentOffset(i), buf.fragmentLength(i));
+        }
+        ps.add(trailerScratch, 0, trailerLen);
+        final int head = buf.tail() - payloadOff;
+        if (trailerArea == null) {
+            t.sealGather(a, espOff, head, ps, null, 0, 0, seq);
+        } else {
+            t.sealGather(a, espOff, head, ps, trailerArea, 0, trailerLen, seq);
+        }
+        ps.clear();
+        buf.trim(buf.linearLength());
+        if (trailerArea == null) {
+            buf.put(gathered + trailerLen + icvLen);
+        } else {
+            buf.put(gathered);
+            buf.addFragment(trailerArea, 0, trailerLen + icvLen);
+            buf.stats().trailerFragments.increment();
+        }
     }
 
     private void writeOuterHeader(byte[] a, int ipOff, int innerOff, int innerVersion, SecurityAssociation sa,

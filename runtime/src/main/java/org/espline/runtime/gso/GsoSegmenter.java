@@ -26,11 +26,10 @@ import org.espline.runtime.pipeline.PacketBatch;
  * pseudo-header) computed afresh. SA, sequence-number and flag metadata are copied from the super-packet.
  *
  * <p>Ownership: the super-packet is released once, here; it goes back to its pool when the last segment
- * lets go of its fragment (released, or linearised by the crypto). Segments only read the shared bytes and
- * their ranges are disjoint; a stage that must write the payload (EspOutput seals in place) linearises
- * first, which copies the segment's slice into the segment's own array and is counted as a linearisation.
- * That copy is the one the JCA's in-place AEAD needs anyway: sharing costs nothing on the way to the
- * crypto and saves the copy for bypass traffic or a consumer that reads fragments (a tap, a device).
+ * lets go of its fragment (released, or dropped by EspOutput once it has sealed the segment). Segments only
+ * read the shared bytes and their ranges are disjoint: EspOutput encrypts a segment's slice out of place
+ * straight into the segment's own tailroom behind the copied headers (so the pool's buffers must hold
+ * headers + MSS + ESP overhead: headroom + mtu + tailroom does), with no copy and no linearisation first.
  * When a segment's slice spans more pieces than the segment has fragment slots, its payload is copied into
  * the segment's linear part instead, counted in {@link org.espline.runtime.buffer.BufferStats#copies}.
  *

@@ -5,6 +5,9 @@ import static org.espline.runtime.header.NetworkBytes.put16;
 import static org.espline.runtime.header.NetworkBytes.u16;
 import static org.espline.runtime.header.NetworkBytes.u8;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -64,6 +67,8 @@ public final class InternetChecksum {
     private static final long UDP_FLAG = 1L << 48;
     private static final long IPV6_FLAG = 1L << 49;
 
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private InternetChecksum() {
     }
 
@@ -78,12 +83,18 @@ public final class InternetChecksum {
     public static int sum(byte[] array, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, array.length);
         // 32-bit words into a long: 2^32 is 1 modulo 0xFFFF, so a word's two halves need no splitting, and the
-        // long cannot overflow for any array (2^29 words of under 2^32 each).
+        // long cannot overflow for any array (2^28 iterations adding under 2^33 each). Eight bytes per load
+        // (two words) halve the loads of the GSO path, which sums every segment's payload.
         long acc = 0;
         int i = offset;
-        final int wordsEnd = offset + (length & ~3);
-        for (; i < wordsEnd; i += 4) {
+        final int longsEnd = offset + (length & ~7);
+        for (; i < longsEnd; i += 8) {
+            final long w = (long) LONG.get(array, i);
+            acc += (w >>> 32) + (w & 0xFFFF_FFFFL);
+        }
+        if ((length & 4) != 0) {
             acc += i32(array, i) & 0xFFFF_FFFFL;
+            i += 4;
         }
         if ((length & 2) != 0) {
             acc += u16(array, i);

@@ -305,8 +305,9 @@ class GroTableTest {
         new EncryptStage(stats).process(y, x);
         y.clear();
         assertEquals(segments, x.size());
-        assertEquals(segments, pool.stats().linearisations.sum(), "the seal's one copy per segment, counted");
-        assertEquals(0, big.outstanding(), "every segment linearised: the super-packet is free");
+        assertEquals(0, pool.stats().linearisations.sum(), "segments sealed from their fragments, not linearised");
+        assertEquals(0, pool.stats().copies.sum(), "and not copied");
+        assertEquals(0, big.outstanding(), "every segment sealed and its fragment dropped: the super-packet is free");
         new DecryptStage(sad, stats, false).process(x, y);
         x.clear();
         assertEquals(segments, y.size());
