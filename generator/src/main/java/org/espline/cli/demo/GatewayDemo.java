@@ -27,6 +27,7 @@ import org.espline.generator.CompiledModel;
 import org.espline.generator.EsplineGenerator;
 import org.espline.generator.ModelGenerator;
 import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.buffer.BufferStats;
 import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.IdleBackoff;
@@ -248,8 +249,10 @@ public final class GatewayDemo {
         long copies = hostPool.stats().copies.sum() + wirePool.stats().copies.sum();
         long linearisations = hostPool.stats().linearisations.sum() + wirePool.stats().linearisations.sum();
         long trailerSlots = hostPool.stats().trailerFragments.sum() + wirePool.stats().trailerFragments.sum();
-        out.printf("copies: %d packet copies and %d linearisations in %d wire packets; %d ESP trailers went into a free "
-                + "fragment slot instead of a copy, the rest into reserved tailroom%n", copies, linearisations, wire.packets(), trailerSlots);
+        out.printf(Locale.ROOT, "copies: %d packet copies and %d linearisations in %d wire packets (%.1f and %.1f per million); "
+                        + "%d ESP trailers went into a free fragment slot instead of a copy, the rest into reserved tailroom%n",
+                copies, linearisations, wire.packets(), BufferStats.perMillion(copies, wire.packets()),
+                BufferStats.perMillion(linearisations, wire.packets()), trailerSlots);
         for (LimitedTap t : taps) {
             out.printf("tap: %d packets recorded, the first %d in %s%n", t.seen, Math.min(t.seen, TAP_LIMIT), t.file);
         }
