@@ -70,6 +70,7 @@ final class BenchCommand {
             "  --sizes LIST   comma-separated sizes: below 2000 an inner packet (per-packet rows), else a TCP write (GSO/GRO)",
             "  --full-matrix  every engine with every cipher and size (default: non-inline engines with aes-128-gcm at 1400)",
             "  --jvm JAVA     run the forks on another JDK's java (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)",
+            "  --ignore-lock  run even while another JMH run holds its machine-wide lock (default: wait for it)",
             "  --out DIR      working directory (generated code, JMH log, side files); default target/espline-bench");
 
     private static final int WRITE_THRESHOLD = 2000;
@@ -122,12 +123,17 @@ final class BenchCommand {
         Settings settings = Settings.FULL;
         boolean full = false;
         String jvm = null;
+        boolean ignoreLock = false;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
                     case "--quick" -> settings = Settings.QUICK;
-                    case "--smoke" -> settings = Settings.SMOKE; // hidden: the tests' few-second JMH settings
+                    case "--smoke" -> { // hidden: the tests' few-second JMH settings; their numbers mean nothing anyway
+                        settings = Settings.SMOKE;
+                        ignoreLock = true;
+                    }
+                    case "--ignore-lock" -> ignoreLock = true;
                     case "--full-matrix" -> full = true;
                     case "--json" -> json = Path.of(value(args, ++i, a));
                     case "--out" -> dir = Path.of(value(args, ++i, a));
@@ -166,6 +172,9 @@ final class BenchCommand {
         } catch (IllegalArgumentException e) {
             err.println("espline: " + e.getMessage() + "\n" + USAGE);
             return 2;
+        }
+        if (ignoreLock) {
+            System.setProperty("jmh.ignoreLock", "true");
         }
         try {
             return bench(model.toAbsolutePath(), dir.toAbsolutePath(), json, only, sizes, settings, full, jvm);
@@ -249,6 +258,7 @@ final class BenchCommand {
         String sasClass = prefix + names.saClassName(root);
         int[] n = {0};
         Map<String, Measured> baseResults = new LinkedHashMap<>();
+        boolean failed = false;
         for (Map.Entry<String, Row> e : baselines.entrySet()) {
             Row r = e.getValue();
             String label = r.baselineKind() + (r.baselineKind().equals("arraycopy") ? "" : " " + r.cipher) + " " + shape(r);
@@ -256,6 +266,8 @@ final class BenchCommand {
                     + ";cipher=" + r.cipher, dir, log, settings, jvm);
             if (m != null) {
                 baseResults.put(e.getKey(), m);
+            } else {
+                failed = true; // its rows report no limit and no ratio
             }
         }
         List<Map<String, Object>> results = new ArrayList<>();
@@ -263,7 +275,6 @@ final class BenchCommand {
         Set<String> notes = new LinkedHashSet<>();
         Map<String, Double> gbpsByKey = new LinkedHashMap<>();
         String forkJdk = null;
-        boolean failed = false;
         for (Row r : rows) {
             String pipelineParam = r.interpreted ? "interpreted:" + r.pipeline : r.className;
             String workload = workload(r, sasClass) + ";model=" + model;
@@ -400,7 +411,7 @@ final class BenchCommand {
         }
         long t = System.nanoTime();
         try {
-            Collection<RunResult> rr = new Runner(o.build()).run();
+            Collection<RunResult> rr = runWaitingForTheLock(o);
             if (rr.isEmpty()) {
                 throw new RunnerException("JMH ran nothing");
             }
@@ -418,6 +429,36 @@ final class BenchCommand {
         } catch (RunnerException | RuntimeException e) {
             err.println("FAILED (see " + jmhLog + "): " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * JMH holds a machine-wide lock (/tmp/jmh.lock) while it runs, so two benchmark runs on one machine do not skew
+     * each other: wait for another run to finish (up to an hour), unless --ignore-lock.
+     */
+    private Collection<RunResult> runWaitingForTheLock(ChainedOptionsBuilder o) throws RunnerException {
+        long deadline = System.nanoTime() + 3_600_000_000_000L;
+        boolean said = false;
+        while (true) {
+            try {
+                return new Runner(o.build()).run();
+            } catch (RunnerException e) {
+                if (String.valueOf(e.getMessage()).contains("JMH lock") && System.nanoTime() < deadline) {
+                    if (!said) {
+                        err.print("(waiting: another JMH run holds /tmp/jmh.lock) ");
+                        err.flush();
+                        said = true;
+                    }
+                    try {
+                        Thread.sleep(5000);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                } else {
+                    throw e;
+                }
+            }
         }
     }
 

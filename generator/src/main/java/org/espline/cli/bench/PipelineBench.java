@@ -129,7 +129,7 @@ public class PipelineBench {
             perOp = 1; // the source hands out one packet or one super-packet per operation
             source = new LoopSource(hostPool, List.of(inner));
         } else {
-            List<byte[]> esp = encryptRing(inner, tcp ? 64 : 2048, src, dst);
+            List<byte[]> esp = encryptRing(inner, tcp ? 8 : 256, src, dst); // small enough for the caches, as the tx template is
             perOp = shape.length;
             source = new LoopSource(wirePool, esp);
             note = "rx: anti-replay window off (a ring of " + esp.size() + " ESP packets repeats)";
