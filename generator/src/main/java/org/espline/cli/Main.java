@@ -16,6 +16,10 @@ public final class Main {
             "  import xfrm FILE          print ip xfrm state/policy text as an .espl model",
             "  export xfrm|wireshark M   print a model's SAs and policies as ip xfrm commands, or Wireshark's esp_sa",
             "  generate MODEL... -o DIR  validate models and write their generated Java data planes under DIR",
+            "  bench MODEL [--quick] [--json FILE] [--pipelines REGEX] [--sizes LIST]",
+            "                            benchmark a model's generated pipelines under JMH (espline bench --help)",
+            "  bench-report R.json... -o REPORT.md",
+            "                            write a markdown report with SVG charts from bench --json results",
             "  lsp                       the .espl language server on stdin/stdout",
             "  help                      this text");
 
@@ -58,6 +62,14 @@ public final class Main {
                 return new ModelCommands(out, err).export(rest);
             case "generate":
                 return new GenerateCommand(out, err).run(rest);
+            case "bench":
+                if (!rest.isEmpty() && (rest.get(0).equals("--help") || rest.get(0).equals("-h"))) {
+                    out.println(BenchCommand.USAGE);
+                    return 0;
+                }
+                return new BenchCommand(out, err).run(rest);
+            case "bench-report":
+                return new BenchReportCommand(out, err).run(rest);
             case "lsp":
                 if (!rest.isEmpty()) {
                     err.println("usage: espline lsp   (speaks LSP on stdin/stdout)");

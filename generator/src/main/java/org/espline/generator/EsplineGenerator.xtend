@@ -156,6 +156,7 @@ class EsplineGenerator {
 				.reqid(«hex32(c.reqid)»)
 				.encryption(EncryptionAlgorithm.«c.encryption.name», «encryptionKey(sa, c)»)
 				«IF c.integrity !== null && c.integrity != IntegrityAlgorithm.NONE».integrity(IntegrityAlgorithm.«c.integrity.name», «integrityKey(sa)»)«ENDIF»
+				«IF c.benchmarkOnlyNullWithoutIntegrity».benchmarkOnlyNullWithoutIntegrity(true) // enc null benchmark-only: protects nothing«ENDIF»
 				.icvLength(«c.icvLength»)
 				«IF c.encapsulation !== null».encapsulation(new UdpEncapsulation(«c.encapsulation.sourcePort», «c.encapsulation.destinationPort», «IF c.encapsulation.originalAddress === null»null«ELSE»KeySources.address("«XfrmPolicy.address(c.encapsulation.originalAddress)»")«ENDIF»))«ENDIF»
 				.esn(«c.esn»)

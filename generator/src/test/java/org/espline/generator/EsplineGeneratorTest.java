@@ -56,7 +56,7 @@ class EsplineGeneratorTest {
     private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
 
     static Stream<String> models() {
-        return Stream.of("host-to-host", "site-to-site-gw-a", "site-to-site-gw-b", "road-warrior-v6", "offload");
+        return Stream.of("host-to-host", "site-to-site-gw-a", "site-to-site-gw-b", "road-warrior-v6", "offload", "bench");
     }
 
     static Map<String, String> generate(String model) throws ModelException, IOException {

@@ -646,6 +646,9 @@ public final class ModelSas {
                 if (key != null) {
                     b.encryption(alg, key);
                 }
+                if (c.isBenchmarkOnly() && alg == EncryptionAlgorithm.NULL && c.getIntegrityKey() == null) {
+                    b.benchmarkOnlyNullWithoutIntegrity(true); // the validator warns: benchmarks only
+                }
                 if (c.getIntegrityKey() != null && !absent(c, EsplinePackage.Literals.CIPHER_INTEGRITY__INTEGRITY)) {
                     IntegrityAlgorithm auth;
                     switch (c.getIntegrity()) {

@@ -15,6 +15,8 @@ public final class EsplineIssueCodes {
     public static final String INTEGRITY_MISSING = PREFIX + "integrity.missing";
     /** {@code enc null} without {@code auth}: no confidentiality and no integrity (RFC 4303 §3.2). */
     public static final String NULL_WITHOUT_INTEGRITY = PREFIX + "null.without.integrity";
+    /** {@code enc null benchmark-only}: allowed, with a warning that it is for benchmarks only. */
+    public static final String BENCHMARK_ONLY = PREFIX + "benchmark.only";
     /** An algorithm RFC 8221 discourages (warning). */
     public static final String ALGORITHM_DISCOURAGED = PREFIX + "algorithm.discouraged";
     /** SPI 0..255 (RFC 4303 §2.1). Data: the SPI as written. */

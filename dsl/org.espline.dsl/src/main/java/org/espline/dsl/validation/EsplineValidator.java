@@ -145,8 +145,24 @@ public class EsplineValidator extends AbstractEsplineValidator {
     @Check
     public void checkNullEncryptionHasIntegrity(CipherIntegrity algorithm) {
         if (algorithm.getCipher() == CipherName.NULL && !hasIntegrity(algorithm)) {
-            error("enc null without auth protects nothing: expected an integrity algorithm (auth sha256 key ...)",
-                    algorithm, Literals.CIPHER_INTEGRITY__CIPHER, EsplineIssueCodes.NULL_WITHOUT_INTEGRITY);
+            if (algorithm.isBenchmarkOnly()) {
+                warning("enc null benchmark-only protects nothing (no confidentiality, no integrity): for benchmarks only, "
+                        + "never for real traffic", algorithm, Literals.CIPHER_INTEGRITY__BENCHMARK_ONLY,
+                        EsplineIssueCodes.BENCHMARK_ONLY);
+            } else {
+                error("enc null without auth protects nothing: expected an integrity algorithm (auth sha256 key ...)"
+                        + ", or 'benchmark-only' for a benchmark", algorithm, Literals.CIPHER_INTEGRITY__CIPHER,
+                        EsplineIssueCodes.NULL_WITHOUT_INTEGRITY);
+            }
+        }
+    }
+
+    /** {@code benchmark-only} says "NULL without integrity, on purpose": with a real cipher or with auth it means nothing. */
+    @Check
+    public void checkBenchmarkOnlyIsNullWithoutIntegrity(CipherIntegrity algorithm) {
+        if (algorithm.isBenchmarkOnly() && (algorithm.getCipher() != CipherName.NULL || hasIntegrity(algorithm))) {
+            error("benchmark-only applies to 'enc null' without auth only", algorithm,
+                    Literals.CIPHER_INTEGRITY__BENCHMARK_ONLY, EsplineIssueCodes.BENCHMARK_ONLY);
         }
     }
 

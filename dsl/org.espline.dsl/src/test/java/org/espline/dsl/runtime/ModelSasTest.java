@@ -80,6 +80,16 @@ class ModelSasTest {
     }
 
     @Test
+    void nullBenchmarkOnlyMapsToTheRuntimesBenchmarkFlag() throws Exception {
+        Path m = write("n.espl", "sa n {\n\tspi 0x1003\n\tmode tunnel src 192.0.2.1 dst 198.51.100.1\n"
+                + "\tenc null benchmark-only\n}\n");
+        SaConfig n = new ModelSas(name -> null).sas(m).get(0);
+        assertEquals(EncryptionAlgorithm.NULL, n.encryption());
+        assertEquals(IntegrityAlgorithm.NONE, n.integrity());
+        assertTrue(n.benchmarkOnlyNullWithoutIntegrity());
+    }
+
+    @Test
     void keysFromTheEnvironmentAndFromFilesRelativeToTheModel() throws Exception {
         Files.createDirectories(dir.resolve("keys"));
         Files.writeString(dir.resolve("keys/enc.hex"), "  101112131415161718191a1b1c1d1e1f\n");

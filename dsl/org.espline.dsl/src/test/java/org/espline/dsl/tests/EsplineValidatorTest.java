@@ -146,11 +146,30 @@ class EsplineValidatorTest {
     @Test
     void nullEncryptionWithoutIntegrity() throws Exception {
         assertIssue(sa("a", "enc null"), EsplineIssueCodes.NULL_WITHOUT_INTEGRITY, Severity.ERROR,
-                "enc null without auth protects nothing: expected an integrity algorithm (auth sha256 key ...)",
+                "enc null without auth protects nothing: expected an integrity algorithm (auth sha256 key ...)"
+                        + ", or 'benchmark-only' for a benchmark",
                 "enc", "null");
         String twin = sa("a", "enc null auth sha256 key " + SHA256_KEY);
         assertNoIssue(twin, EsplineIssueCodes.NULL_WITHOUT_INTEGRITY);
         assertNoIssue(twin, EsplineIssueCodes.INTEGRITY_MISSING);
+        assertNoIssue(twin, EsplineIssueCodes.BENCHMARK_ONLY);
+    }
+
+    @Test
+    void nullWithoutIntegrityForBenchmarksIsAWarning() throws Exception {
+        String text = sa("a", "enc null benchmark-only");
+        assertIssue(text, EsplineIssueCodes.BENCHMARK_ONLY, Severity.WARNING,
+                "enc null benchmark-only protects nothing (no confidentiality, no integrity): for benchmarks only, "
+                        + "never for real traffic", "null", "benchmark-only");
+        assertNoIssue(text, EsplineIssueCodes.NULL_WITHOUT_INTEGRITY);
+    }
+
+    @Test
+    void benchmarkOnlyMeansNullWithoutIntegrityOnly() throws Exception {
+        assertIssue(sa("a", "enc null auth sha256 key " + SHA256_KEY + " benchmark-only"), EsplineIssueCodes.BENCHMARK_ONLY,
+                Severity.ERROR, "benchmark-only applies to 'enc null' without auth only", SHA256_KEY, "benchmark-only");
+        assertIssue(cbc("aes128", AES128_KEY, "sha256", SHA256_KEY + " benchmark-only"), EsplineIssueCodes.BENCHMARK_ONLY,
+                Severity.ERROR, "benchmark-only applies to 'enc null' without auth only", SHA256_KEY, "benchmark-only");
     }
 
     @Test

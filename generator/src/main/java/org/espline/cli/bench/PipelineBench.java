@@ -1,0 +1,540 @@
+package org.espline.cli.bench;
+
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.net.InetAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.espline.dsl.runtime.ModelPipelines;
+import org.espline.dsl.runtime.ModelSas;
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.pipeline.AbstractPipeline;
+import org.espline.runtime.pipeline.PacketBatch;
+import org.espline.runtime.pipeline.PacketSink;
+import org.espline.runtime.pipeline.Stage;
+import org.espline.runtime.port.Port;
+import org.espline.runtime.sa.SaConfig;
+import org.espline.runtime.sa.SaDatabase;
+import org.espline.runtime.sa.SecurityAssociation;
+import org.espline.runtime.stats.XfrmStats;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The one benchmark {@code espline bench} runs, once per row, each in a forked JVM: a generated pipeline (loaded from
+ * the compiled-classes directory {@link #classes} with a URLClassLoader and constructed reflectively by its constructor's
+ * parameter types, as the demo does), the interpreted pipeline of the same model, or a baseline.
+ *
+ * <p>One operation is one packet (per-packet rows: one inner IPv4 packet of {@code size} bytes on tx, one ESP packet
+ * on rx) or one TCP write (GSO/GRO rows: a super-packet of {@code size} payload bytes on tx, the ESP packets GSO made of
+ * one such write on rx). An invocation is {@value #OPS} operations: the source hands out exactly that many and the
+ * pipeline runs until it has taken them.
+ *
+ * <p>Sources copy a prebuilt packet into a pool buffer per packet (what a NIC or tun read costs at least); the sink
+ * releases what arrives (the wire is free). The baselines pay the same copy, then seal or open with the raw JCA (or do
+ * nothing more: arraycopy, the memory limit), on the same packet sizes. Rx sources replay a ring of ESP packets the
+ * model's own tx pipeline encrypted at setup, with consecutive sequence numbers; since the ring repeats, the rx SAs are
+ * installed with their anti-replay window off (window 0), which this harness says in every rx row's note. Everything
+ * else of ESP input runs.
+ *
+ * <p>At teardown the fork writes what JMH does not measure (packets, buffer copies and linearisations, sequence-number
+ * order, drops) to the side file {@link #side}, which the host reads.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Thread)
+public class PipelineBench {
+    /** Operations per benchmark invocation: two batches of 32 packets or writes. */
+    public static final int OPS = 64;
+
+    /** Directory of the compiled generated classes ("" for the baselines and the interpreted pipeline). */
+    @Param("")
+    public String classes;
+
+    /** Generated pipeline class, {@code interpreted:NAME} or {@code baseline}. */
+    @Param("")
+    public String pipeline;
+
+    /** {@code key=value;...}: dir, traffic, size, mss, src, dst, peer, model, baseline, cipher (see the class comment). */
+    @Param("")
+    public String workload;
+
+    /** Where the fork writes its counters at teardown. */
+    @Param("")
+    public String side;
+
+    private Map<String, String> w;
+    private AbstractPipeline running;
+    private LoopSource source;
+    private CountingSink sink;
+    private XfrmStats stats;
+    private final List<BufferPool> pools = new ArrayList<>();
+    private URLClassLoader loader;
+    private ModelPipelines.Built built;
+    private Baseline baseline;
+    private int perOp;
+    private int packetsPerOp;
+    private String note = "";
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        w = parse(workload);
+        boolean tx = "tx".equals(w.get("dir"));
+        boolean tcp = "tcp".equals(w.get("traffic"));
+        int size = Integer.parseInt(w.get("size"));
+        int mss = Integer.parseInt(w.getOrDefault("mss", "1360"));
+        InetAddress src = InetAddress.getByName(w.get("src"));
+        InetAddress dst = InetAddress.getByName(w.get("dst"));
+        byte[] inner = tcp ? Packets.tcp4(src, dst, size) : Packets.udp4(src, dst, size);
+        int[] shape = tcp ? Packets.segments(size, mss) : new int[] {size};
+        if (pipeline.equals("baseline")) {
+            baseline = new Baseline(w.get("baseline"), w.getOrDefault("cipher", "null"), shape);
+            packetsPerOp = shape.length;
+            return;
+        }
+        packetsPerOp = shape.length;
+        if (!classes.isEmpty()) {
+            loader = new URLClassLoader(new URL[] {Path.of(classes).toUri().toURL()}, PipelineBench.class.getClassLoader());
+        }
+        BufferPool hostPool = pool(4 * OPS, inner.length);
+        BufferPool wirePool = pool(16_384, 1500);
+        sink = new CountingSink(tx);
+        stats = new XfrmStats();
+        if (tx) {
+            perOp = 1; // the source hands out one packet or one super-packet per operation
+            source = new LoopSource(hostPool, List.of(inner));
+        } else {
+            List<byte[]> esp = encryptRing(inner, tcp ? 8 : 256, src, dst); // small enough for the caches, as the tx template is
+            perOp = shape.length;
+            source = new LoopSource(wirePool, esp);
+            note = "rx: anti-replay window off (a ring of " + esp.size() + " ESP packets repeats)";
+        }
+        if (pipeline.startsWith("interpreted:")) {
+            String name = pipeline.substring("interpreted:".length());
+            built = new ModelPipelines(new ModelSas())
+                    .withPort(name, ModelPipelines.End.SOURCE, source)
+                    .withPort(name, ModelPipelines.End.SINK, sink)
+                    .outputDirectory(Files.createTempDirectory("espline-bench"))
+                    .build(Path.of(w.get("model")));
+            running = built.pipeline(name);
+            stats = built.stats(name);
+            pools.add(built.pool(name));
+        } else {
+            SaDatabase sad = tx ? null : rxSad();
+            running = construct(pipeline, source, sink, stats, sad, wirePool);
+            pools.add(wirePool);
+        }
+        pools.add(hostPool);
+        for (BufferPool p : pools) {
+            p.stats().reset();
+        }
+    }
+
+    private static BufferPool pool(int capacity, int mtu) {
+        return new BufferPool(capacity, 128, Math.max(mtu, 1500), 64, 17);
+    }
+
+    /** The generated class of the pipeline, constructed by parameter types: ports, stats, SAD, pool, taps, stages. */
+    private AbstractPipeline construct(String className, Port from, Port to, XfrmStats s, SaDatabase sad, BufferPool pool)
+            throws ReflectiveOperationException {
+        Class<?> type = loader.loadClass(className);
+        Constructor<?> c = type.getConstructors()[0];
+        Class<?>[] params = c.getParameterTypes();
+        Object[] args = new Object[params.length];
+        int ports = 0;
+        for (int i = 0; i < params.length; i++) {
+            Class<?> p = params[i];
+            if (p == Port.class) {
+                args[i] = ports++ == 0 ? from : to;
+            } else if (p == XfrmStats.class) {
+                args[i] = s;
+            } else if (p == SaDatabase.class) {
+                args[i] = sad != null ? sad : new SaDatabase();
+            } else if (p == BufferPool.class) {
+                args[i] = pool;
+            } else if (p == PacketSink.class) {
+                args[i] = (PacketSink) packet -> { }; // a tap records nothing here
+            } else if (p == Stage.class) {
+                args[i] = (Stage) (in, out) -> out.moveFrom(in);
+                note = (note.isEmpty() ? "" : note + "; ") + "a stage the generator does not specialise was passed through";
+            } else {
+                throw new IllegalStateException(type.getName() + " wants a " + p.getName() + " this harness cannot give yet");
+            }
+        }
+        return (AbstractPipeline) c.newInstance(args);
+    }
+
+    /** Every SA of the model for ESP input, anti-replay off (the ring of ESP packets repeats). */
+    private SaDatabase rxSad() throws ReflectiveOperationException {
+        @SuppressWarnings("unchecked")
+        List<SaConfig> all = (List<SaConfig>) loader.loadClass(w.get("sas")).getField("ALL").get(null);
+        SaDatabase sad = new SaDatabase();
+        for (SaConfig c : all) {
+            sad.put(new SecurityAssociation(c.toBuilder().replayWindow(0).build()));
+        }
+        return sad;
+    }
+
+    /** ESP packets of {@code ops} operations, made once by the model's own tx pipeline {@code peer}. */
+    private List<byte[]> encryptRing(byte[] inner, int ops, InetAddress src, InetAddress dst) throws ReflectiveOperationException {
+        BufferPool host = pool(4 * OPS, inner.length);
+        BufferPool wire = pool(16_384, 1500);
+        LoopSource s = new LoopSource(host, List.of(inner));
+        List<byte[]> esp = new ArrayList<>();
+        Port collect = new Port() {
+            @Override
+            public int send(PacketBatch from) {
+                int n = from.size();
+                for (int i = 0; i < n; i++) {
+                    PacketBuffer p = from.get(i);
+                    esp.add(p.toByteArray());
+                    p.release();
+                }
+                from.clear();
+                return n;
+            }
+
+            @Override
+            public int receive(PacketBatch into) {
+                throw new IllegalStateException("a sink");
+            }
+        };
+        XfrmStats st = new XfrmStats();
+        AbstractPipeline peer = construct(w.get("peer"), s, collect, st, null, wire);
+        s.quota = ops;
+        while (s.quota > 0) {
+            peer.runOnce();
+        }
+        if (esp.isEmpty() || st.totalDrops() != 0) {
+            throw new IllegalStateException("the tx pipeline " + w.get("peer") + " made no ESP packets for " + src.getHostAddress()
+                    + " -> " + dst.getHostAddress() + ": " + st);
+        }
+        return esp;
+    }
+
+    /** {@value #OPS} packets or writes through the pipeline (or the baseline). */
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long run() throws GeneralSecurityException {
+        if (baseline != null) {
+            long r = 0;
+            for (int i = 0; i < OPS; i++) {
+                r += baseline.op();
+            }
+            return r;
+        }
+        source.quota += (long) OPS * perOp;
+        while (source.quota > 0) {
+            if (running.runOnce() < 0) {
+                throw new IllegalStateException("the pipeline finished");
+            }
+        }
+        return sink.packets;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("packets_per_op", Integer.toString(packetsPerOp));
+        out.put("jdk", Runtime.version().toString());
+        if (baseline == null) {
+            long copies = 0;
+            long linear = 0;
+            for (BufferPool p : pools) {
+                if (p != null) {
+                    copies += p.stats().copies.sum();
+                    linear += p.stats().linearisations.sum();
+                }
+            }
+            long espPackets = "tx".equals(w.get("dir")) ? sink.packets : source.handedOut;
+            out.put("esp_packets", Long.toString(espPackets));
+            out.put("delivered_packets", Long.toString(sink.packets));
+            out.put("copies", Long.toString(copies));
+            out.put("linearisations", Long.toString(linear));
+            out.put("out_of_order", Long.toString(sink.outOfOrder));
+            out.put("drops", Long.toString(stats.totalDrops()));
+            out.put("note", note);
+            if (built != null) {
+                built.close();
+            }
+            if (running instanceof AutoCloseable ac) {
+                try {
+                    ac.close(); // an asynchronous engine's workers, once there are any
+                } catch (Exception e) {
+                    out.put("note", note + "; close failed: " + e);
+                }
+            }
+            if (sink.packets == 0 || stats.totalDrops() != 0) {
+                out.put("error", "the trial measured drops, not ESP: " + stats);
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        out.forEach((k, v) -> text.append(k).append('=').append(v.replace('\n', ' ')).append('\n'));
+        Files.writeString(Path.of(side), text.toString());
+        if (loader != null) {
+            loader.close();
+        }
+    }
+
+    static Map<String, String> parse(String spec) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String kv : spec.split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                m.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    /** Hands out copies of a ring of packets, one per pool buffer, while its quota lasts; never ends. */
+    static final class LoopSource implements Port {
+        final BufferPool pool;
+        final List<byte[]> ring;
+        long quota;
+        long handedOut;
+        private int next;
+
+        LoopSource(BufferPool pool, List<byte[]> ring) {
+            this.pool = pool;
+            this.ring = ring;
+        }
+
+        @Override
+        public int receive(PacketBatch into) {
+            int n = 0;
+            while (quota > 0 && into.remaining() > 0) {
+                PacketBuffer p = pool.acquire();
+                if (p == null) {
+                    break;
+                }
+                byte[] t = ring.get(next);
+                next = next + 1 == ring.size() ? 0 : next + 1;
+                System.arraycopy(t, 0, p.array(), p.put(t.length), t.length);
+                into.add(p);
+                n++;
+                quota--;
+            }
+            handedOut += n;
+            return n;
+        }
+
+        @Override
+        public int send(PacketBatch from) {
+            throw new IllegalStateException("a source");
+        }
+    }
+
+    /** Releases what arrives; on tx, checks that ESP sequence numbers of each SPI only go up by one. */
+    static final class CountingSink implements Port {
+        private final boolean esp;
+        long packets;
+        long outOfOrder;
+        private int lastSpi;
+        private long lastSeq = -1;
+
+        CountingSink(boolean esp) {
+            this.esp = esp;
+        }
+
+        @Override
+        public int send(PacketBatch from) {
+            int n = from.size();
+            for (int i = 0; i < n; i++) {
+                PacketBuffer p = from.get(i);
+                if (esp && p.linearLength() >= 28) {
+                    byte[] a = p.array();
+                    int at = p.data() + ((a[p.data()] & 0x0F) << 2);
+                    int spi = get32(a, at);
+                    long seq = get32(a, at + 4) & 0xFFFFFFFFL;
+                    if (spi == lastSpi && lastSeq >= 0 && seq != lastSeq + 1) {
+                        outOfOrder++;
+                    }
+                    lastSpi = spi;
+                    lastSeq = seq;
+                }
+                p.release();
+            }
+            from.clear();
+            packets += n;
+            return n;
+        }
+
+        @Override
+        public int receive(PacketBatch into) {
+            throw new IllegalStateException("a sink");
+        }
+
+        private static int get32(byte[] a, int at) {
+            return (a[at] & 0xFF) << 24 | (a[at + 1] & 0xFF) << 16 | (a[at + 2] & 0xFF) << 8 | (a[at + 3] & 0xFF);
+        }
+    }
+
+    /**
+     * The limits: per packet of the row's shape, the source's copy of the inner (or ESP) packet into a buffer, then a
+     * raw JCA seal or open of it with a fresh nonce (RFC 4106-like layout: 8 bytes AAD, 8 bytes IV, payload, ICV), or
+     * nothing more (arraycopy).
+     */
+    static final class Baseline {
+        private static final int AT = 16;
+        private static final long TEMPLATE = 1L << 48;
+        private static final long TEMPLATE2 = 1L << 49;
+        private final String kind;
+        private final String cipher;
+        private final int[] shape;
+        private final byte[][] plain;
+        private final byte[][] sealed;
+        /** The same, sealed with other nonces: opens alternate, since JDK 17's ChaCha20 refuses a re-init with the last nonce. */
+        private final byte[][] sealedToo;
+        private boolean flip = true; // the first open uses TEMPLATE: the last init (setup) was TEMPLATE2
+        private final byte[] buf;
+        private Cipher jca;
+        private Mac mac;
+        private SecretKeySpec key;
+        private final byte[] nonce = new byte[12];
+        private final byte[] iv = new byte[16];
+        private final byte[] icv = new byte[32];
+        private long counter;
+        private int next;
+
+        Baseline(String kind, String cipher, int[] shape) throws GeneralSecurityException {
+            this.kind = kind;
+            this.cipher = cipher;
+            this.shape = shape;
+            int max = 0;
+            for (int s : shape) {
+                max = Math.max(max, s);
+            }
+            buf = new byte[AT + max + 64];
+            plain = new byte[shape.length][];
+            sealed = new byte[shape.length][];
+            sealedToo = new byte[shape.length][];
+            for (int i = 0; i < shape.length; i++) {
+                plain[i] = new byte[AT + pad(shape[i]) + 32];
+                for (int j = AT; j < AT + shape[i]; j++) {
+                    plain[i][j] = (byte) (j * 31 + 7);
+                }
+            }
+            if (!kind.equals("arraycopy")) {
+                switch (cipher) {
+                    case "aes-128-gcm", "aes-256-gcm" -> {
+                        jca = Cipher.getInstance("AES/GCM/NoPadding");
+                        key = new SecretKeySpec(new byte[cipher.startsWith("aes-128") ? 16 : 32], "AES");
+                    }
+                    case "chacha20-poly1305" -> {
+                        jca = Cipher.getInstance("ChaCha20-Poly1305");
+                        key = new SecretKeySpec(new byte[32], "ChaCha20");
+                    }
+                    case "aes-128-cbc-hmac-sha-256" -> {
+                        jca = Cipher.getInstance("AES/CBC/NoPadding");
+                        key = new SecretKeySpec(new byte[16], "AES");
+                        mac = Mac.getInstance("HmacSHA256");
+                        mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
+                    }
+                    default -> throw new IllegalArgumentException("no JCA baseline for cipher " + cipher);
+                }
+                for (int i = 0; i < shape.length; i++) {
+                    sealed[i] = plain[i].clone();
+                    seal(sealed[i], pad(shape[i]), TEMPLATE + i);
+                    sealedToo[i] = plain[i].clone();
+                    seal(sealedToo[i], pad(shape[i]), TEMPLATE2 + i);
+                }
+                counter = 1; // seals count up from 1, far from the templates' nonces
+            }
+        }
+
+        private int pad(int size) {
+            return "aes-128-cbc-hmac-sha-256".equals(cipher) ? (size + 2 + 15) & ~15 : (size + 2 + 3) & ~3;
+        }
+
+        long op() throws GeneralSecurityException {
+            long r = 0;
+            for (int i = 0; i < shape.length; i++) {
+                int len = pad(shape[i]);
+                switch (kind) {
+                    case "arraycopy" -> {
+                        System.arraycopy(plain[i], AT, buf, AT, shape[i]);
+                        r += buf[AT + (int) (counter++ & 15)];
+                    }
+                    case "jca-seal" -> {
+                        System.arraycopy(plain[i], AT, buf, AT, shape[i]);
+                        r += seal(buf, len, ++counter);
+                    }
+                    default -> {
+                        flip = !flip;
+                        System.arraycopy(flip ? sealedToo[i] : sealed[i], 0, buf, 0, AT + len + 16);
+                        r += open(buf, len, (flip ? TEMPLATE2 : TEMPLATE) + i);
+                    }
+                }
+            }
+            return r;
+        }
+
+        private void nonce(long n) {
+            for (int i = 0; i < 8; i++) {
+                nonce[4 + i] = (byte) (n >>> (56 - 8 * i));
+                iv[8 + i] = nonce[4 + i];
+            }
+        }
+
+        private int seal(byte[] b, int len, long n) throws GeneralSecurityException {
+            nonce(n);
+            if (mac != null) {
+                jca.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(iv));
+                int out = jca.doFinal(b, AT, len, b, AT);
+                mac.update(b, 0, AT + len);
+                mac.doFinal(icv, 0);
+                System.arraycopy(icv, 0, b, AT + len, 16);
+                return out;
+            }
+            jca.init(Cipher.ENCRYPT_MODE, key, spec());
+            jca.updateAAD(b, 0, 8);
+            return jca.doFinal(b, AT, len, b, AT);
+        }
+
+        private int open(byte[] b, int len, long n) throws GeneralSecurityException {
+            nonce(n);
+            if (mac != null) {
+                mac.update(b, 0, AT + len);
+                mac.doFinal(icv, 0);
+                if (icv[0] != b[AT + len]) {
+                    throw new IllegalStateException("baseline ICV mismatch");
+                }
+                jca.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(iv));
+                return jca.doFinal(b, AT, len, b, AT);
+            }
+            jca.init(Cipher.DECRYPT_MODE, key, spec());
+            jca.updateAAD(b, 0, 8);
+            return jca.doFinal(b, AT, len + 16, b, AT);
+        }
+
+        private java.security.spec.AlgorithmParameterSpec spec() {
+            return jca.getAlgorithm().startsWith("ChaCha") ? new IvParameterSpec(nonce) : new GCMParameterSpec(128, nonce);
+        }
+    }
+}
