@@ -250,6 +250,7 @@ public final class EspOutput {
         final int outerLen = this.outerLen;
         final int espLen = this.espLen;
         final int totalLen = this.totalLen;
+        final int ivLen = t.ivLength();
         this.t = null;
         byte[] a;
 
