@@ -231,7 +231,7 @@ public final class GatewayDemo {
         out.printf("  %-34s %12d%n", "  + injected by an attacker", wire.tampered() + wire.replayed());
         row("delivered by the rx gateway", delivery.packets(), delivery.payloadBytes(), "payload", seconds);
         out.printf("  %-34s %12s%n", "  of which TCP (after GRO)", delivery.tcpPackets());
-        out.printf("  in %.2f s on two threads (tx, rx); JDK %s; batches tx %d (+%d idle polls), rx %d (+%d idle polls)%n",
+        out.printf("  in %.2f s on two pipeline threads (tx, rx) and their engines' workers; JDK %s; batches tx %d (+%d idle polls), rx %d (+%d idle polls)%n",
                 seconds, Runtime.version(), txRun.busy, txRun.idle, rxRun.busy, rxRun.idle);
         out.println();
         out.println("drops by counter:");
