@@ -1,6 +1,5 @@
 package org.espline.runtime.buffer;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,7 +16,7 @@ public final class BufferPool {
     private final int bufferSize;
     private final int capacity;
     private final int maxFragments;
-    private final ArrayBlockingQueue<PacketBuffer> free;
+    private final FreeList free;
     private final BufferStats stats;
     private final AtomicLong outstanding = new AtomicLong();
 
@@ -38,12 +37,12 @@ public final class BufferPool {
         this.capacity = capacity;
         this.maxFragments = maxFragments;
         this.stats = new BufferStats();
-        this.free = new ArrayBlockingQueue<>(capacity);
+        this.free = new FreeList(capacity);
         for (int i = 0; i < capacity; i++) {
             PacketBuffer b = new PacketBuffer(new byte[bufferSize], maxFragments, stats, this);
             b.pooled = true;
             b.reserve(headroom);
-            free.add(b);
+            free.offer(b);
         }
     }
 
