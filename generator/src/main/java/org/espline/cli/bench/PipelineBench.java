@@ -1,7 +1,6 @@
 package org.espline.cli.bench;
 
 import java.io.IOException;
-import java.lang.reflect.Constructor;
 import java.net.InetAddress;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -22,12 +21,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.espline.dsl.runtime.ModelPipelines;
 import org.espline.dsl.runtime.ModelSas;
+import org.espline.generator.GeneratedPipelines;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.pipeline.PacketSink;
-import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.Port;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
@@ -159,34 +157,11 @@ public class PipelineBench {
         return new BufferPool(capacity, 128, Math.max(mtu, 1500), 64, 17);
     }
 
-    /** The generated class of the pipeline, constructed by parameter types: ports, stats, SAD, pool, taps, stages. */
+    /** The generated class of the pipeline, constructed by parameter types; its taps record nothing here. */
     private AbstractPipeline construct(String className, Port from, Port to, XfrmStats s, SaDatabase sad, BufferPool pool)
             throws ReflectiveOperationException {
-        Class<?> type = loader.loadClass(className);
-        Constructor<?> c = type.getConstructors()[0];
-        Class<?>[] params = c.getParameterTypes();
-        Object[] args = new Object[params.length];
-        int ports = 0;
-        for (int i = 0; i < params.length; i++) {
-            Class<?> p = params[i];
-            if (p == Port.class) {
-                args[i] = ports++ == 0 ? from : to;
-            } else if (p == XfrmStats.class) {
-                args[i] = s;
-            } else if (p == SaDatabase.class) {
-                args[i] = sad != null ? sad : new SaDatabase();
-            } else if (p == BufferPool.class) {
-                args[i] = pool;
-            } else if (p == PacketSink.class) {
-                args[i] = (PacketSink) packet -> { }; // a tap records nothing here
-            } else if (p == Stage.class) {
-                args[i] = (Stage) (in, out) -> out.moveFrom(in);
-                note = (note.isEmpty() ? "" : note + "; ") + "a stage the generator does not specialise was passed through";
-            } else {
-                throw new IllegalStateException(type.getName() + " wants a " + p.getName() + " this harness cannot give yet");
-            }
-        }
-        return (AbstractPipeline) c.newInstance(args);
+        return GeneratedPipelines.construct(loader.loadClass(className), from, to, s, sad != null ? sad : new SaDatabase(), pool,
+                i -> packet -> { });
     }
 
     /** Every SA of the model for ESP input, anti-replay off (the ring of ESP packets repeats). */

@@ -2,7 +2,6 @@ package org.espline.cli.demo;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.Constructor;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -25,6 +24,7 @@ import org.espline.dsl.runtime.ModelProblem;
 import org.espline.dsl.runtime.ModelSas;
 import org.espline.generator.CompiledModel;
 import org.espline.generator.EsplineGenerator;
+import org.espline.generator.GeneratedPipelines;
 import org.espline.generator.ModelGenerator;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.BufferStats;
@@ -32,7 +32,6 @@ import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.IdleBackoff;
 import org.espline.runtime.pipeline.PacketSink;
-import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.MemoryLink;
 import org.espline.runtime.port.PcapPacketWriter;
 import org.espline.runtime.port.Port;
@@ -181,13 +180,9 @@ public final class GatewayDemo {
         for (SaConfig c : rxSas) {
             sad.put(new SecurityAssociation(c));
         }
-        List<String> notes = new ArrayList<>();
         List<LimitedTap> taps = new ArrayList<>();
-        AbstractPipeline txPipeline = construct(code, tx, workload, wire, txStats, sad, wirePool, dir, taps, notes);
-        AbstractPipeline rxPipeline = construct(code, rx, link, delivery, rxStats, sad, wirePool, dir, taps, notes);
-        for (String n : notes) {
-            out.println("note: " + n);
-        }
+        AbstractPipeline txPipeline = construct(code, tx, workload, wire, txStats, sad, wirePool, dir, taps);
+        AbstractPipeline rxPipeline = construct(code, rx, link, delivery, rxStats, sad, wirePool, dir, taps);
 
         Runner txRun = new Runner("espline-demo-tx", txPipeline);
         Runner rxRun = new Runner("espline-demo-rx", rxPipeline);
@@ -394,51 +389,20 @@ public final class GatewayDemo {
 
     // ------------------------------------------------------------------ wiring
 
-    /**
-     * Calls the generated pipeline's constructor. Its parameters are, by type: the source port first and the sink
-     * port last, the stats, the SAD, a buffer pool, one packet sink per tap stage and a stage for each stage
-     * the generator does not specialise yet (passed through, with a note).
-     */
+    /** The generated pipeline of {@code side}, with its tap stages recording into the output directory. */
     private AbstractPipeline construct(CompiledModel code, Side side, Port source, Port sink, XfrmStats stats, SaDatabase sad,
-                                       BufferPool pool, Path dir, List<LimitedTap> taps, List<String> notes) throws IOException {
-        Class<?> type;
-        try {
-            type = code.load(side.className(names.pipelineClassName(side.pipeline)));
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the generator emitted no class for pipeline " + side.pipeline.getName(), e);
-        }
-        Constructor<?> c = type.getConstructors()[0];
-        Class<?>[] params = c.getParameterTypes();
-        Object[] args = new Object[params.length];
+                                       BufferPool pool, Path dir, List<LimitedTap> taps) throws IOException {
         List<TapStage> tapStages = side.pipeline.getStages().stream().filter(TapStage.class::isInstance).map(TapStage.class::cast).toList();
-        int tapIndex = 0;
-        int ports = 0;
-        for (int i = 0; i < params.length; i++) {
-            Class<?> p = params[i];
-            if (p == Port.class) {
-                args[i] = ports++ == 0 ? source : sink;
-            } else if (p == XfrmStats.class) {
-                args[i] = stats;
-            } else if (p == SaDatabase.class) {
-                args[i] = sad;
-            } else if (p == BufferPool.class) {
-                args[i] = pool;
-            } else if (p == PacketSink.class) {
-                String name = tapIndex < tapStages.size() ? tapStages.get(tapIndex++).getFile() : "tap.pcap";
-                LimitedTap tap = new LimitedTap(dir.resolve(Path.of(name).getFileName()));
-                taps.add(tap);
-                args[i] = tap;
-            } else if (p == Stage.class) {
-                notes.add(side.pipeline.getName() + ": a stage the generator does not specialise yet is passed through unchanged");
-                args[i] = (Stage) (in, outBatch) -> outBatch.moveFrom(in);
-            } else {
-                throw new IllegalStateException("generated pipeline " + type.getName() + " wants a " + p.getName() + " the demo cannot give");
-            }
+        List<LimitedTap> mine = new ArrayList<>();
+        for (TapStage t : tapStages) {
+            mine.add(new LimitedTap(dir.resolve(Path.of(t.getFile()).getFileName())));
         }
+        taps.addAll(mine);
         try {
-            return (AbstractPipeline) c.newInstance(args);
+            Class<?> type = code.load(side.className(names.pipelineClassName(side.pipeline)));
+            return GeneratedPipelines.construct(type, source, sink, stats, sad, pool, mine::get);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot construct " + type.getName(), e);
+            throw new IllegalStateException("cannot construct the generated pipeline " + side.pipeline.getName(), e);
         }
     }
 
