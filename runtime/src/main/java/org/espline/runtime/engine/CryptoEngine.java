@@ -127,7 +127,14 @@ public final class CryptoEngine implements AutoCloseable {
     private long oldest;
     private int inFlight;
     private long consumed;
+    /** Tickets behind the first waiting one that {@link #poll} examines for other lanes' finished packets. */
+    static final int LOOKAHEAD = 64;
+
     private final EspOutput preparer;
+    /** The pipeline thread's own ESP code for {@link #help} (created on first use, on that thread). */
+    private EspOutput helperOut;
+    private EspInput helperIn;
+    private long helped;
     private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
 
     // --- shared with the workers ---
@@ -359,10 +366,16 @@ public final class CryptoEngine implements AutoCloseable {
         final long end = submitted;
         long blocked = 0;
         int ended = 0;
+        int behindBlocked = 0;
         for (long t = oldest; t < end; t++) {
             final int s = (int) (t % cap);
             if (released[s]) {
                 continue;
+            }
+            if (blocked != 0 && ++behindBlocked > LOOKAHEAD) {
+                // Past a waiting ticket, look only so far for other lanes' finished packets: scanning the whole ring
+                // on every poll made one slow ticket cost O(queue) per call (a single SA's lane is all of it).
+                break;
             }
             final long bit = lanes[s];
             final boolean done = completed.get(s) == t + 1; // volatile load: acquires the worker's results
@@ -420,6 +433,63 @@ public final class CryptoEngine implements AutoCloseable {
         return r == XfrmCounter.EsplineOutDelivered || r == XfrmCounter.EsplineInDelivered
                 || (passClear && r == XfrmCounter.EsplineSkippedNotEsp);
     }
+
+    /** Does ticket {@code ticket}'s work (a worker, or the pipeline thread helping) and publishes the result. */
+    private void process(long ticket, EspOutput out, EspInput in) {
+        final int s = (int) (ticket % capacity);
+        final PacketBuffer p = packets[s];
+        XfrmCounter r;
+        try {
+            if (kinds[s] == KIND_PASS) {
+                r = XfrmCounter.EsplineOutDelivered;
+            } else if (out != null) {
+                r = out.encapsulate(p, sas[s], sequences[s]);
+            } else {
+                r = in.decapsulate(p);
+            }
+        } catch (RuntimeException | Error e) {
+            r = out != null ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInError;
+            stats.increment(r);
+            failure.compareAndSet(null, e);
+        }
+        results[s] = r;
+        completed.set(s, ticket + 1); // publish last: volatile store releases the packet and the result
+    }
+
+    /**
+     * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, so a machine with
+     * fewer cores than workers plus pipeline thread still uses the pipeline thread for crypto when it would otherwise
+     * wait for completions. The results are published and released in order exactly as a worker's; the thread uses its
+     * own transform instances (per thread per SA), never a worker's.
+     *
+     * @return tickets run here
+     */
+    public int help(int max) {
+        int n = 0;
+        while (n < max) {
+            final long c = claimed.get();
+            if (c >= published.get()) {
+                break;
+            }
+            if (!claimed.compareAndSet(c, c + 1)) {
+                continue;
+            }
+            if (helperOut == null && helperIn == null) {
+                if (direction == Direction.ENCRYPT) {
+                    helperOut = new EspOutput(stats);
+                } else {
+                    helperIn = new EspInput(sad, stats);
+                }
+            }
+            process(c, helperOut, helperIn);
+            n++;
+        }
+        helped += n;
+        return n;
+    }
+
+    /** Tickets the pipeline thread ran itself ({@link #help}). */
+    public long helped() { return helped; }
 
     // ------------------------------------------------------------------ shutdown
 
@@ -505,25 +575,5 @@ public final class CryptoEngine implements AutoCloseable {
             }
         }
 
-        private void process(long ticket, EspOutput out, EspInput in) {
-            final int s = (int) (ticket % capacity);
-            final PacketBuffer p = packets[s];
-            XfrmCounter r;
-            try {
-                if (kinds[s] == KIND_PASS) {
-                    r = XfrmCounter.EsplineOutDelivered;
-                } else if (out != null) {
-                    r = out.encapsulate(p, sas[s], sequences[s]);
-                } else {
-                    r = in.decapsulate(p);
-                }
-            } catch (RuntimeException | Error e) {
-                r = out != null ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInError;
-                stats.increment(r);
-                failure.compareAndSet(null, e);
-            }
-            results[s] = r;
-            completed.set(s, ticket + 1); // publish last: volatile store releases the packet and the result
-        }
     }
 }

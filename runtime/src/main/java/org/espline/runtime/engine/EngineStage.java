@@ -23,6 +23,9 @@ import org.espline.runtime.pipeline.Stage;
  * closes it, after the pipeline drained).
  */
 public final class EngineStage implements Stage {
+    /** Tickets the pipeline thread runs itself per call when no completion is ready (see {@link CryptoEngine#help}). */
+    static final int HELP_PER_CALL = 4;
+
     private final CryptoEngine engine;
     private PacketBatch backlog;
 
@@ -50,7 +53,12 @@ public final class EngineStage implements Stage {
             }
             held.moveFrom(in);
         }
-        engine.poll(out);
+        if (engine.poll(out) == 0 && out.isEmpty() && engine.inFlight() > 0) {
+            // Nothing came back: rather than spin until a worker finishes, do a share of the work here
+            // (caller-runs). On a machine with as many cores as workers this is what keeps the pipeline thread busy.
+            engine.help(HELP_PER_CALL);
+            engine.poll(out);
+        }
         if (!held.isEmpty()) {
             engine.offer(held);
         }
