@@ -402,7 +402,7 @@ class EsplineGenerator {
 		val s = newTreeSet(null as java.util.Comparator<String>)
 		s += 'org.espline.runtime.pipeline.AbstractPipeline'
 		s += 'org.espline.runtime.pipeline.PacketBatch'
-		s += 'org.espline.runtime.port.Port'
+		s += #['org.espline.runtime.port.SinkPort', 'org.espline.runtime.port.SourcePort']
 		for (st : p.stages) {
 			switch st {
 				ClassifyStage: s += #['org.espline.runtime.pipeline.ClassifyStage', 'org.espline.runtime.stats.XfrmStats']
@@ -419,13 +419,13 @@ class EsplineGenerator {
 	}
 
 	def String constructorParameters(Pipeline p) {
-		val params = newArrayList('Port source')
+		val params = newArrayList('SourcePort source')
 		if (p.stages.exists[it instanceof ClassifyStage || it instanceof EncryptStage || it instanceof DecryptStage || it instanceof ChecksumStage || it instanceof GsoStage]) params += 'XfrmStats stats'
 		if (p.stages.exists[it instanceof DecryptStage]) params += 'SaDatabase sad'
 		if (p.stages.exists[it instanceof GsoStage]) params += 'BufferPool pool'
 		for (s : p.stages.indexed.filter[value instanceof TapStage]) params += 'PacketSink tap' + s.key
 		for (s : p.stages.indexed.filter[!supported(value)]) params += 'Stage stage' + s.key
-		params += 'Port sink'
+		params += 'SinkPort sink'
 		params.join(', ')
 	}
 
@@ -560,7 +560,7 @@ class EsplineGenerator {
 		if (!mainRefusals(m).empty) return #['java.io.PrintStream', 'java.nio.file.Path']
 		val s = newTreeSet(null as java.util.Comparator<String>)
 		s += #['java.io.Closeable', 'java.io.IOException', 'java.io.PrintStream', 'java.nio.file.Path', 'java.util.ArrayList', 'java.util.List',
-			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.port.Port',
+			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.port.SinkPort',
 			'org.espline.runtime.stats.XfrmStats']
 		val pipelines = m.elements.filter(Pipeline).toList
 		val ports = pipelines.map[#[source, sink]].flatten.toList
@@ -637,7 +637,7 @@ class EsplineGenerator {
 							MemoryLink link«camel(l)» = new MemoryLink(«ModelPipelines.DEFAULT_LINK_CAPACITY»);
 						«ENDFOR»
 						List<AbstractPipeline> pipelines = new ArrayList<>();
-						List<Port> sinks = new ArrayList<>();
+						List<SinkPort> sinks = new ArrayList<>();
 						List<XfrmStats> stats = new ArrayList<>();
 						«FOR p : in.model.elements.filter(Pipeline)»
 							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, sinks, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»));
@@ -645,7 +645,7 @@ class EsplineGenerator {
 						List<Thread> threads = new ArrayList<>();
 						for (int i = 0; i < pipelines.size(); i++) {
 							AbstractPipeline p = pipelines.get(i);
-							Port sink = sinks.get(i);
+							SinkPort sink = sinks.get(i);
 							Thread t = new Thread(() -> {
 								try {
 									p.run(Long.MAX_VALUE);
@@ -693,7 +693,7 @@ class EsplineGenerator {
 			«IF mainRefusals(in.model).empty»
 				«FOR p : in.model.elements.filter(Pipeline)»
 
-					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<Port> sinks, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
+					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<SinkPort> sinks, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
 						XfrmStats stats = new XfrmStats();
 						all.add(stats);
 						var source = «portExpression(p, p.source, true)»;

@@ -6,15 +6,16 @@ import java.util.function.IntFunction;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketSink;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
  * Constructs a generated pipeline class loaded at run time (the demo, {@code espline bench}). The generator gives each
- * pipeline one public constructor whose parameters are, by type and in this order: the source {@link Port}, the
+ * pipeline one public constructor whose parameters are, by type and in this order: the {@link SourcePort}, the
  * {@link XfrmStats}, the {@link SaDatabase} (with decrypt), the {@link BufferPool} (with gso), one {@link PacketSink}
- * per tap stage, the sink {@link Port}. Reflection is used once, here; the packet path is the generated code's own.
+ * per tap stage, the {@link SinkPort}. Reflection is used once, here; the packet path is the generated code's own.
  */
 public final class GeneratedPipelines {
     private GeneratedPipelines() {
@@ -24,7 +25,7 @@ public final class GeneratedPipelines {
      * @param taps the sink for tap stage {@code i} (0-based, model order)
      * @throws IllegalArgumentException when the constructor wants a type this method does not know (a newer generator)
      */
-    public static AbstractPipeline construct(Class<?> type, Port source, Port sink, XfrmStats stats, SaDatabase sad,
+    public static AbstractPipeline construct(Class<?> type, SourcePort source, SinkPort sink, XfrmStats stats, SaDatabase sad,
                                              BufferPool pool, IntFunction<PacketSink> taps) throws ReflectiveOperationException {
         Constructor<?>[] constructors = type.getConstructors();
         if (constructors.length != 1 || !AbstractPipeline.class.isAssignableFrom(type)) {
@@ -33,12 +34,13 @@ public final class GeneratedPipelines {
         Constructor<?> c = constructors[0];
         Class<?>[] params = c.getParameterTypes();
         Object[] args = new Object[params.length];
-        int ports = 0;
         int tap = 0;
         for (int i = 0; i < params.length; i++) {
             Class<?> p = params[i];
-            if (p == Port.class) {
-                args[i] = ports++ == 0 ? source : sink;
+            if (p == SourcePort.class) {
+                args[i] = source;
+            } else if (p == SinkPort.class) {
+                args[i] = sink;
             } else if (p == XfrmStats.class) {
                 args[i] = stats;
             } else if (p == SaDatabase.class) {

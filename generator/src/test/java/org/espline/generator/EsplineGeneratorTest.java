@@ -31,7 +31,8 @@ import org.espline.runtime.pipeline.Pipeline;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.CollectingPort;
 import org.espline.runtime.port.MemorySourcePort;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyLookup;
@@ -113,7 +114,7 @@ class EsplineGeneratorTest {
         XfrmStats stats = new XfrmStats();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> egress = loader.loadClass("site_to_site.gw_a.EgressPipeline");
-            Constructor<?> c = egress.getConstructor(Port.class, XfrmStats.class, BufferPool.class, Port.class);
+            Constructor<?> c = egress.getConstructor(SourcePort.class, XfrmStats.class, BufferPool.class, SinkPort.class);
             Object tx = c.newInstance(new MemorySourcePort(pool, sent), stats, new BufferPool(64, 128, 1500, 64, 17), wire);
             Method runOnce = egress.getMethod("runOnce");
             drive(tx, runOnce);
@@ -161,7 +162,7 @@ class EsplineGeneratorTest {
 
             XfrmStats generatedStats = new XfrmStats();
             CollectingPort generated = new CollectingPort();
-            Object tx = egress.getConstructor(Port.class, XfrmStats.class, BufferPool.class, Port.class)
+            Object tx = egress.getConstructor(SourcePort.class, XfrmStats.class, BufferPool.class, SinkPort.class)
                     .newInstance(new MemorySourcePort(new BufferPool(128, 128, 1500, 320, 1), sent), generatedStats,
                             new BufferPool(64, 128, 1500, 64, 17), generated);
             Method runOnce = egress.getMethod("runOnce");

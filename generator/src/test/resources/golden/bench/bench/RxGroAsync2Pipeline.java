@@ -6,7 +6,8 @@ import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.GroStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -22,7 +23,7 @@ public final class RxGroAsync2Pipeline extends AbstractPipeline implements AutoC
 	private final EngineStage decrypt0;
 	private final GroStage gro1;
 
-	public RxGroAsync2Pipeline(Port source, XfrmStats stats, SaDatabase sad, Port sink) {
+	public RxGroAsync2Pipeline(SourcePort source, XfrmStats stats, SaDatabase sad, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new EngineStage(CryptoEngine.decrypting("async2-rx_gro_async2", 2, 1024, CryptoEngine.Order.PER_SA, sad, stats, false));
 		this.gro1 = new GroStage(65535, 64, 50);

@@ -5,7 +5,8 @@ import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.GroStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -20,7 +21,7 @@ public final class RxGroInlinePipeline extends AbstractPipeline {
 	private final DecryptStage decrypt0;
 	private final GroStage gro1;
 
-	public RxGroInlinePipeline(Port source, XfrmStats stats, SaDatabase sad, Port sink) {
+	public RxGroInlinePipeline(SourcePort source, XfrmStats stats, SaDatabase sad, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new DecryptStage(sad, stats, false);
 		this.gro1 = new GroStage(65535, 64, 50);

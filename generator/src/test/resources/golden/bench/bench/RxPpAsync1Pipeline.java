@@ -5,7 +5,8 @@ import org.espline.runtime.engine.CryptoEngine;
 import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -20,7 +21,7 @@ public final class RxPpAsync1Pipeline extends AbstractPipeline implements AutoCl
 
 	private final EngineStage decrypt0;
 
-	public RxPpAsync1Pipeline(Port source, XfrmStats stats, SaDatabase sad, Port sink) {
+	public RxPpAsync1Pipeline(SourcePort source, XfrmStats stats, SaDatabase sad, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new EngineStage(CryptoEngine.decrypting("async1-rx_pp_async1", 1, 1024, CryptoEngine.Order.PER_SA, sad, stats, false));
 	}

@@ -4,7 +4,8 @@ package bench;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -18,7 +19,7 @@ public final class RxPpInlinePipeline extends AbstractPipeline {
 
 	private final DecryptStage decrypt0;
 
-	public RxPpInlinePipeline(Port source, XfrmStats stats, SaDatabase sad, Port sink) {
+	public RxPpInlinePipeline(SourcePort source, XfrmStats stats, SaDatabase sad, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new DecryptStage(sad, stats, false);
 	}

@@ -7,7 +7,8 @@ import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -24,7 +25,7 @@ public final class TxGsoInlinePipeline extends AbstractPipeline {
 	private final GsoStage gso1;
 	private final EncryptStage encrypt2;
 
-	public TxGsoInlinePipeline(Port source, XfrmStats stats, BufferPool pool, Port sink) {
+	public TxGsoInlinePipeline(SourcePort source, XfrmStats stats, BufferPool pool, SinkPort sink) {
 		super(source, sink, BATCH_SIZE, WORK_CAPACITY);
 		this.classify0 = new ClassifyStage(BenchPolicies.SPD, stats);
 		this.gso1 = new GsoStage(1360, pool, stats);

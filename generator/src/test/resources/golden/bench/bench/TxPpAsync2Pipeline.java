@@ -6,7 +6,8 @@ import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -21,7 +22,7 @@ public final class TxPpAsync2Pipeline extends AbstractPipeline implements AutoCl
 	private final ClassifyStage classify0;
 	private final EngineStage encrypt1;
 
-	public TxPpAsync2Pipeline(Port source, XfrmStats stats, Port sink) {
+	public TxPpAsync2Pipeline(SourcePort source, XfrmStats stats, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.classify0 = new ClassifyStage(BenchPolicies.SPD, stats);
 		this.encrypt1 = new EngineStage(CryptoEngine.encrypting("async2-tx_pp_async2", 2, 1024, CryptoEngine.Order.PER_SA, stats));

@@ -5,7 +5,8 @@ import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -19,7 +20,7 @@ public final class TxPpInlinePipeline extends AbstractPipeline {
 	private final ClassifyStage classify0;
 	private final EncryptStage encrypt1;
 
-	public TxPpInlinePipeline(Port source, XfrmStats stats, Port sink) {
+	public TxPpInlinePipeline(SourcePort source, XfrmStats stats, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.classify0 = new ClassifyStage(BenchPolicies.SPD, stats);
 		this.encrypt1 = new EncryptStage(stats);

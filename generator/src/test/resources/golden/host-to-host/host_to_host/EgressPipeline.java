@@ -6,7 +6,8 @@ import org.espline.runtime.pipeline.ChecksumStage;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -22,7 +23,7 @@ public final class EgressPipeline extends AbstractPipeline {
 	private final EncryptStage encrypt1;
 	private final ChecksumStage checksum2;
 
-	public EgressPipeline(Port source, XfrmStats stats, Port sink) {
+	public EgressPipeline(SourcePort source, XfrmStats stats, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.classify0 = new ClassifyStage(HostToHostPolicies.SPD, stats);
 		this.encrypt1 = new EncryptStage(stats);

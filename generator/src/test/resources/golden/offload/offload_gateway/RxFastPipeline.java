@@ -7,7 +7,8 @@ import org.espline.runtime.pipeline.GroStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.pipeline.TapStage;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -24,7 +25,7 @@ public final class RxFastPipeline extends AbstractPipeline {
 	private final GroStage gro1;
 	private final TapStage tap2;
 
-	public RxFastPipeline(Port source, XfrmStats stats, SaDatabase sad, PacketSink tap2, Port sink) {
+	public RxFastPipeline(SourcePort source, XfrmStats stats, SaDatabase sad, PacketSink tap2, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new DecryptStage(sad, stats, false);
 		this.gro1 = new GroStage(65535, 44, 20);

@@ -7,7 +7,8 @@ import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -25,7 +26,7 @@ public final class TxFastPipeline extends AbstractPipeline {
 	private final GsoStage gso1;
 	private final EncryptStage encrypt2;
 
-	public TxFastPipeline(Port source, XfrmStats stats, BufferPool pool, Port sink) {
+	public TxFastPipeline(SourcePort source, XfrmStats stats, BufferPool pool, SinkPort sink) {
 		super(source, sink, BATCH_SIZE, WORK_CAPACITY);
 		this.classify0 = new ClassifyStage(OffloadGatewayPolicies.SPD, stats);
 		this.gso1 = new GsoStage(8860, pool, stats);

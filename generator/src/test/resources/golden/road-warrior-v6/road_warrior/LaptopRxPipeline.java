@@ -6,7 +6,8 @@ import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.pipeline.TapStage;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -21,7 +22,7 @@ public final class LaptopRxPipeline extends AbstractPipeline {
 	private final DecryptStage decrypt0;
 	private final TapStage tap1;
 
-	public LaptopRxPipeline(Port source, XfrmStats stats, SaDatabase sad, PacketSink tap1, Port sink) {
+	public LaptopRxPipeline(SourcePort source, XfrmStats stats, SaDatabase sad, PacketSink tap1, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new DecryptStage(sad, stats, false);
 		this.tap1 = new TapStage(tap1);

@@ -7,7 +7,8 @@ import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.pipeline.TapStage;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -22,7 +23,7 @@ public final class LaptopTxPipeline extends AbstractPipeline {
 	private final EncryptStage encrypt1;
 	private final TapStage tap2;
 
-	public LaptopTxPipeline(Port source, XfrmStats stats, PacketSink tap2, Port sink) {
+	public LaptopTxPipeline(SourcePort source, XfrmStats stats, PacketSink tap2, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.classify0 = new ClassifyStage(RoadWarriorPolicies.SPD, stats);
 		this.encrypt1 = new EncryptStage(stats);

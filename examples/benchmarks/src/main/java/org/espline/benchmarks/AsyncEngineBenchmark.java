@@ -13,7 +13,8 @@ import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -107,9 +108,8 @@ public class AsyncEngineBenchmark {
         BufferPool hostPool = new BufferPool(8 * BATCH, 128, 1500, 64, 4);
         sink = new OrderCheckingSink();
         built = new ModelPipelines(new ModelSas())
-                .withPort("egress", ModelPipelines.End.SOURCE,
-                        new PipelineBenchmark.LoopSource(hostPool, PipelineBenchmark.Templates.udp4(1400 - 28)))
-                .withPort("egress", ModelPipelines.End.SINK, sink)
+                .withSource("egress", new PipelineBenchmark.LoopSource(hostPool, PipelineBenchmark.Templates.udp4(1400 - 28)))
+                .withSink("egress", sink)
                 .outputDirectory(dir)
                 .build(file);
         if (!built.notes().isEmpty()) {
@@ -140,7 +140,7 @@ public class AsyncEngineBenchmark {
     }
 
     /** Releases what arrives after checking that the ESP sequence numbers are consecutive. */
-    static final class OrderCheckingSink implements Port {
+    static final class OrderCheckingSink implements SinkPort {
         long packets;
         long lastSequence;
         long gaps;
@@ -163,11 +163,6 @@ public class AsyncEngineBenchmark {
             from.clear();
             packets += n;
             return n;
-        }
-
-        @Override
-        public int receive(PacketBatch into) {
-            throw new IllegalStateException("a sink");
         }
     }
 }

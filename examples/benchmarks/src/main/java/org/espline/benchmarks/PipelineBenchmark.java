@@ -14,7 +14,8 @@ import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -85,8 +86,8 @@ public class PipelineBenchmark {
                 Files.copy(in, dir.resolve("bench-gateway.espl"));
             }
             built = new ModelPipelines(new ModelSas())
-                    .withPort("egress", ModelPipelines.End.SOURCE, source)
-                    .withPort("egress", ModelPipelines.End.SINK, sink)
+                    .withSource("egress", source)
+                    .withSink("egress", sink)
                     .outputDirectory(dir)
                     .build(dir.resolve("bench-gateway.espl"));
             tx = built.pipeline("egress");
@@ -112,7 +113,7 @@ public class PipelineBenchmark {
     }
 
     /** Hands the pipeline copies of one template, as fast as it takes them; never ends. */
-    static final class LoopSource implements Port {
+    static final class LoopSource implements SourcePort {
         private final BufferPool pool;
         private final byte[] template;
 
@@ -135,15 +136,10 @@ public class PipelineBenchmark {
             }
             return n;
         }
-
-        @Override
-        public int send(PacketBatch from) {
-            throw new IllegalStateException("a source");
-        }
     }
 
     /** Takes everything and releases it: the wire costs nothing here. */
-    static final class ReleasingSink implements Port {
+    static final class ReleasingSink implements SinkPort {
         long packets;
 
         @Override
@@ -155,11 +151,6 @@ public class PipelineBenchmark {
             from.clear();
             packets += n;
             return n;
-        }
-
-        @Override
-        public int receive(PacketBatch into) {
-            throw new IllegalStateException("a sink");
         }
     }
 

@@ -26,7 +26,8 @@ import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
@@ -135,8 +136,8 @@ public class PipelineBench {
         if (pipeline.startsWith("interpreted:")) {
             String name = pipeline.substring("interpreted:".length());
             built = new ModelPipelines(new ModelSas())
-                    .withPort(name, ModelPipelines.End.SOURCE, source)
-                    .withPort(name, ModelPipelines.End.SINK, sink)
+                    .withSource(name, source)
+                    .withSink(name, sink)
                     .outputDirectory(Files.createTempDirectory("espline-bench"))
                     .build(Path.of(w.get("model")));
             running = built.pipeline(name);
@@ -158,7 +159,7 @@ public class PipelineBench {
     }
 
     /** The generated class of the pipeline, constructed by parameter types; its taps record nothing here. */
-    private AbstractPipeline construct(String className, Port from, Port to, XfrmStats s, SaDatabase sad, BufferPool pool)
+    private AbstractPipeline construct(String className, SourcePort from, SinkPort to, XfrmStats s, SaDatabase sad, BufferPool pool)
             throws ReflectiveOperationException {
         return GeneratedPipelines.construct(loader.loadClass(className), from, to, s, sad != null ? sad : new SaDatabase(), pool,
                 i -> packet -> { });
@@ -181,7 +182,7 @@ public class PipelineBench {
         BufferPool wire = pool(16_384, 1500);
         LoopSource s = new LoopSource(host, List.of(inner));
         List<byte[]> esp = new ArrayList<>();
-        Port collect = new Port() {
+        SinkPort collect = new SinkPort() {
             @Override
             public int send(PacketBatch from) {
                 int n = from.size();
@@ -192,11 +193,6 @@ public class PipelineBench {
                 }
                 from.clear();
                 return n;
-            }
-
-            @Override
-            public int receive(PacketBatch into) {
-                throw new IllegalStateException("a sink");
             }
         };
         XfrmStats st = new XfrmStats();
@@ -288,7 +284,7 @@ public class PipelineBench {
     }
 
     /** Hands out copies of a ring of packets, one per pool buffer, while its quota lasts; never ends. */
-    static final class LoopSource implements Port {
+    static final class LoopSource implements SourcePort {
         final BufferPool pool;
         final List<byte[]> ring;
         long quota;
@@ -318,15 +314,10 @@ public class PipelineBench {
             handedOut += n;
             return n;
         }
-
-        @Override
-        public int send(PacketBatch from) {
-            throw new IllegalStateException("a source");
-        }
     }
 
     /** Releases what arrives; on tx, checks that ESP sequence numbers of each SPI only go up by one. */
-    static final class CountingSink implements Port {
+    static final class CountingSink implements SinkPort {
         private final boolean esp;
         long packets;
         long outOfOrder;
@@ -358,11 +349,6 @@ public class PipelineBench {
             from.clear();
             packets += n;
             return n;
-        }
-
-        @Override
-        public int receive(PacketBatch into) {
-            throw new IllegalStateException("a sink");
         }
 
         private static int get32(byte[] a, int at) {

@@ -3,7 +3,7 @@ package org.espline.cli.demo;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
 
 /**
  * The rx gateway's LAN side in the demo: takes every delivered packet, checks it against what the
@@ -11,7 +11,7 @@ import org.espline.runtime.port.Port;
  * segments, so a packet may carry many writes' worth), every IP and transport checksum must verify, and every
  * payload byte must be the pattern's. The first few problems are kept as text; counts tell the rest.
  */
-final class DeliveryCheck implements Port {
+final class DeliveryCheck implements SinkPort {
     private static final int MAX_PROBLEMS = 5;
 
     private final Flows flows;
@@ -158,11 +158,6 @@ final class DeliveryCheck implements Port {
 
     private static long u32(byte[] a, int at) {
         return ((long) u16(a, at) << 16) | u16(a, at + 2);
-    }
-
-    @Override
-    public int receive(PacketBatch into) {
-        throw new IllegalStateException("the demo's delivery check is a sink; nothing is received from it");
     }
 
     @Override

@@ -34,7 +34,8 @@ import org.espline.runtime.pipeline.IdleBackoff;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.port.MemoryLink;
 import org.espline.runtime.port.PcapPacketWriter;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyLookup;
@@ -390,7 +391,7 @@ public final class GatewayDemo {
     // ------------------------------------------------------------------ wiring
 
     /** The generated pipeline of {@code side}, with its tap stages recording into the output directory. */
-    private AbstractPipeline construct(CompiledModel code, Side side, Port source, Port sink, XfrmStats stats, SaDatabase sad,
+    private AbstractPipeline construct(CompiledModel code, Side side, SourcePort source, SinkPort sink, XfrmStats stats, SaDatabase sad,
                                        BufferPool pool, Path dir, List<LimitedTap> taps) throws IOException {
         List<TapStage> tapStages = side.pipeline.getStages().stream().filter(TapStage.class::isInstance).map(TapStage.class::cast).toList();
         List<LimitedTap> mine = new ArrayList<>();

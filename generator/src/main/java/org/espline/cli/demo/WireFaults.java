@@ -2,7 +2,7 @@ package org.espline.cli.demo;
 
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
 
 /**
  * The wire between the two gateways, with an attacker on it: every {@code period}-th ESP packet is preceded
@@ -13,8 +13,8 @@ import org.espline.runtime.port.Port;
  * <p>Counts wire packets and bytes for the report. Holds what the link could not take and offers it first
  * next time, so a full link slows the sender rather than losing anything.
  */
-final class WireFaults implements Port {
-    private final Port link;
+final class WireFaults implements SinkPort {
+    private final SinkPort link;
     private final int period;
     private final PacketBatch held;
     private volatile long packets;
@@ -23,7 +23,7 @@ final class WireFaults implements Port {
     private long replayed;
 
     /** @param capacity packets held for the link at most: a pipeline's work batch, plus room for the injected copies */
-    WireFaults(Port link, int period, int capacity) {
+    WireFaults(SinkPort link, int period, int capacity) {
         this.link = link;
         this.period = period;
         this.held = new PacketBatch(capacity);
@@ -80,10 +80,6 @@ final class WireFaults implements Port {
         link.finish();
     }
 
-    @Override
-    public int receive(PacketBatch into) {
-        throw new IllegalStateException("the demo wire is written by the tx gateway and read through its link");
-    }
 
     long packets() { return packets; }
 

@@ -4,7 +4,7 @@ import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SourcePort;
 
 /**
  * The demo's traffic source: what an operating system would hand a tx gateway. TCP flows write
@@ -16,7 +16,7 @@ import org.espline.runtime.port.Port;
  * sent, and the port waits (returns 0) rather than allocating: back-pressure, not loss. Counters are read by
  * the progress line from another thread, hence volatile.
  */
-final class Workload implements Port {
+final class Workload implements SourcePort {
     private static final int TCP = 6;
     private static final int UDP = 17;
     private static final int ICMP = 1;
@@ -205,16 +205,6 @@ final class Workload implements Port {
         a[at + 1] = (byte) (v >>> 16);
         a[at + 2] = (byte) (v >>> 8);
         a[at + 3] = (byte) v;
-    }
-
-    @Override
-    public int send(PacketBatch from) {
-        throw new IllegalStateException("the demo workload is a source; nothing is sent to it");
-    }
-
-    @Override
-    public void finish() {
-        // a source has nothing to flush
     }
 
     long packets() { return packets; }

@@ -38,7 +38,8 @@ import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.port.CollectingPort;
 import org.espline.runtime.port.MemorySourcePort;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.PolicyLookup;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
@@ -231,7 +232,7 @@ final class ExampleModel implements AutoCloseable {
      * Runs the generated class of pipeline {@code name} once from {@code source} to the end. The SAs of the
      * generated Policies class are static: each model runs each generated pipeline once (sequence numbers from 1).
      */
-    PipelineRun runGenerated(String name, Port source, SaDatabase sad) throws Exception {
+    PipelineRun runGenerated(String name, SourcePort source, SaDatabase sad) throws Exception {
         PipelineInfo info = pipeline(name);
         assertTrue(ran.add(name), name + ": a generated pipeline runs once per compiled model (its SAs are static)");
         Constructor<?>[] constructors = load(EsplineGenerator.camel(name) + "Pipeline").getConstructors();
@@ -242,8 +243,11 @@ final class ExampleModel implements AutoCloseable {
         CollectingPort sink = new CollectingPort();
         List<List<byte[]>> taps = new ArrayList<>();
         for (int i = 0; i < types.length; i++) {
-            if (types[i] == Port.class) {
-                args[i] = i == 0 ? source : sink;
+            if (types[i] == SourcePort.class) {
+                assertEquals(0, i, "the source comes first");
+                args[i] = source;
+            } else if (types[i] == SinkPort.class) {
+                args[i] = sink;
             } else if (types[i] == XfrmStats.class) {
                 args[i] = stats;
             } else if (types[i] == SaDatabase.class) {
@@ -258,7 +262,7 @@ final class ExampleModel implements AutoCloseable {
                 throw new AssertionError(name + ": unexpected constructor parameter " + types[i]);
             }
         }
-        assertEquals(Port.class, types[types.length - 1], "the sink comes last");
+        assertEquals(SinkPort.class, types[types.length - 1], "the sink comes last");
         AbstractPipeline p = (AbstractPipeline) constructors[0].newInstance(args);
         p.run(Long.MAX_VALUE);
         assertTrue(p.isFinished() && sink.isFinished(), name + ": generated pipeline did not finish");
@@ -266,7 +270,7 @@ final class ExampleModel implements AutoCloseable {
     }
 
     /** Runs the interpreted pipeline {@code name} of a fresh build (fresh SAs); taps go to {@code outputDir}. */
-    PipelineRun runInterpreted(String name, Port source, Path outputDir) throws Exception {
+    PipelineRun runInterpreted(String name, SourcePort source, Path outputDir) throws Exception {
         CollectingPort sink = new CollectingPort();
         XfrmStats stats;
         AbstractPipeline pipeline;
@@ -291,14 +295,14 @@ final class ExampleModel implements AutoCloseable {
     }
 
     /** A fresh interpreted build: pipeline {@code name} between the given ports, every other one between idle ports. */
-    private ModelPipelines.Built build(String name, Port source, Port sink, Path outputDir) throws Exception {
+    private ModelPipelines.Built build(String name, SourcePort source, SinkPort sink, Path outputDir) throws Exception {
         Files.createDirectories(outputDir);
         ModelPipelines mp = new ModelPipelines(new ModelSas(n -> null)).outputDirectory(outputDir);
         for (PipelineInfo p : pipelines) {
             boolean run = p.name().equals(name);
-            mp.withPort(p.name(), ModelPipelines.End.SOURCE, run ? source
+            mp.withSource(p.name(), run ? source
                     : new MemorySourcePort(new BufferPool(1, 0, 64, 0, 1), List.of()));
-            mp.withPort(p.name(), ModelPipelines.End.SINK, run ? sink : new CollectingPort());
+            mp.withSink(p.name(), run ? sink : new CollectingPort());
         }
         return mp.build(file);
     }

@@ -31,7 +31,8 @@ import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.Pipeline;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.MemorySourcePort;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyDatabase;
@@ -177,7 +178,7 @@ class GeneratedPipelinesInteropTest {
     }
 
     /** The source of a tx pipeline: the workload's packets from pool-sized buffers, then its super-packets. */
-    private static Port source(PipelineInfo p, Workload w) {
+    private static SourcePort source(PipelineInfo p, Workload w) {
         return new SequencePort(List.of(new MemorySourcePort(ExampleModel.pool(p, SOURCE_POOL, null), w.packets()),
                 new MemorySourcePort(ExampleModel.pool(p, 8, SUPER_PACKET_MTU), w.superPackets())));
     }
@@ -368,11 +369,11 @@ class GeneratedPipelinesInteropTest {
     // ------------------------------------------------------------ ports
 
     /** Reads its ports one after another, each to its end. */
-    static final class SequencePort implements Port {
-        private final List<Port> parts;
+    static final class SequencePort implements SourcePort {
+        private final List<SourcePort> parts;
         private int current;
 
-        SequencePort(List<Port> parts) {
+        SequencePort(List<SourcePort> parts) {
             this.parts = parts;
         }
 
@@ -387,21 +388,11 @@ class GeneratedPipelinesInteropTest {
             }
             return -1;
         }
-
-        @Override
-        public int send(PacketBatch from) {
-            throw new UnsupportedOperationException("a source");
-        }
     }
 
     /** Keeps each packet's bytes with the SA classify gave it, and releases it. */
-    static final class ClassifiedSink implements Port {
+    static final class ClassifiedSink implements SinkPort {
         final List<Classified> packets = new ArrayList<>();
-
-        @Override
-        public int receive(PacketBatch into) {
-            throw new UnsupportedOperationException("a sink");
-        }
 
         @Override
         public int send(PacketBatch from) {

@@ -8,7 +8,8 @@ import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.ClassifyStage;
 import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.PacketBatch;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -26,7 +27,7 @@ public final class EgressPipeline extends AbstractPipeline implements AutoClosea
 	private final GsoStage gso1;
 	private final EngineStage encrypt2;
 
-	public EgressPipeline(Port source, XfrmStats stats, BufferPool pool, Port sink) {
+	public EgressPipeline(SourcePort source, XfrmStats stats, BufferPool pool, SinkPort sink) {
 		super(source, sink, BATCH_SIZE, WORK_CAPACITY);
 		this.classify0 = new ClassifyStage(GwAPolicies.SPD, stats);
 		this.gso1 = new GsoStage(1360, pool, stats);

@@ -8,7 +8,8 @@ import org.espline.runtime.pipeline.GroStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.PacketSink;
 import org.espline.runtime.pipeline.TapStage;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -25,7 +26,7 @@ public final class IngressPipeline extends AbstractPipeline implements AutoClose
 	private final GroStage gro1;
 	private final TapStage tap2;
 
-	public IngressPipeline(Port source, XfrmStats stats, SaDatabase sad, PacketSink tap2, Port sink) {
+	public IngressPipeline(SourcePort source, XfrmStats stats, SaDatabase sad, PacketSink tap2, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
 		this.decrypt0 = new EngineStage(CryptoEngine.decrypting("crypto-ingress", 2, 1024, CryptoEngine.Order.PER_SA, sad, stats, false));
 		this.gro1 = new GroStage(65535, 64, 50);

@@ -1,6 +1,7 @@
 package org.espline.runtime.pipeline;
 
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 
 /**
  * What every pipeline does around its stages: pull a batch from the source port, hand it to the
@@ -31,8 +32,8 @@ import org.espline.runtime.port.Port;
  * <p>Not thread-safe: one pipeline per worker thread.
  */
 public abstract class AbstractPipeline {
-    private final Port source;
-    private final Port sink;
+    private final SourcePort source;
+    private final SinkPort sink;
     private PacketBatch a;
     private PacketBatch b;
     /** Survivors the sink has not taken yet; never refilled from the source while non-empty. */
@@ -44,7 +45,7 @@ public abstract class AbstractPipeline {
     private long delivered;
 
     /** A pipeline whose stages never emit more packets than they take (no GSO). */
-    protected AbstractPipeline(Port source, Port sink, int batchSize) {
+    protected AbstractPipeline(SourcePort source, SinkPort sink, int batchSize) {
         this(source, sink, batchSize, batchSize);
     }
 
@@ -54,7 +55,7 @@ public abstract class AbstractPipeline {
      *                     times the stages' largest expansion (see {@link Stage#maxOutputPerInput()},
      *                     {@link #workCapacity(int, Stage...)})
      */
-    protected AbstractPipeline(Port source, Port sink, int batchSize, int workCapacity) {
+    protected AbstractPipeline(SourcePort source, SinkPort sink, int batchSize, int workCapacity) {
         if (batchSize <= 0 || workCapacity < batchSize) {
             throw new IllegalArgumentException("batchSize: " + batchSize + ", workCapacity: " + workCapacity
                     + " (expected: 0 < batchSize <= workCapacity)");

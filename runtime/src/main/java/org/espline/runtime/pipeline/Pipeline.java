@@ -1,6 +1,7 @@
 package org.espline.runtime.pipeline;
 
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 
 /**
  * The interpreted pipeline: a source port, an ordered list of stages and a sink port (see
@@ -16,7 +17,7 @@ public final class Pipeline extends AbstractPipeline {
      * Work batches are sized by {@link AbstractPipeline#workCapacity(int, Stage...)}: a GSO stage's expansion
      * is accounted for, and the source is still asked for {@code batchSize} packets.
      */
-    public Pipeline(Port source, Stage[] stages, Port sink, int batchSize) {
+    public Pipeline(SourcePort source, Stage[] stages, SinkPort sink, int batchSize) {
         super(source, sink, batchSize, workCapacity(batchSize, stages));
         this.stages = stages.clone();
         for (int i = 0; i < this.stages.length; i++) {

@@ -10,14 +10,10 @@ import org.espline.runtime.pipeline.PacketBatch;
  * A sink for tests: keeps a copy of every packet's bytes (linear part and fragments), in order, and
  * releases the packet. Allocates per packet by design. Not thread-safe.
  */
-public final class CollectingPort implements Port {
+public final class CollectingPort implements SinkPort {
     private final List<byte[]> packets = new ArrayList<>();
     private boolean finished;
 
-    @Override
-    public int receive(PacketBatch into) {
-        throw new UnsupportedOperationException("CollectingPort is a sink");
-    }
 
     @Override
     public int send(PacketBatch from) {

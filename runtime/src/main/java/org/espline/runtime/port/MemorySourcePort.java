@@ -11,7 +11,7 @@ import org.espline.runtime.pipeline.PacketBatch;
  * benchmarks). An empty pool is back-pressure: {@link #receive} returns what it could fill, possibly 0,
  * and continues where it stopped. Not thread-safe.
  */
-public final class MemorySourcePort implements Port {
+public final class MemorySourcePort implements SourcePort {
     private final BufferPool pool;
     private final List<byte[]> packets;
     private int next;
@@ -47,10 +47,6 @@ public final class MemorySourcePort implements Port {
         return n;
     }
 
-    @Override
-    public int send(PacketBatch from) {
-        throw new UnsupportedOperationException("MemorySourcePort is a source");
-    }
 
     /** Packets not yet received. */
     public int remaining() { return packets.size() - next; }

@@ -12,17 +12,13 @@ import org.espline.runtime.pipeline.PacketBatch;
  * {@link UncheckedIOException} (the batch's packets are released first, so none leak).
  * {@link #finish()} flushes; closing the writer stays with its owner. Not thread-safe.
  */
-public final class PcapSinkPort implements Port {
+public final class PcapSinkPort implements SinkPort {
     private final PcapPacketWriter out;
 
     public PcapSinkPort(PcapWriter writer) {
         this.out = new PcapPacketWriter(writer);
     }
 
-    @Override
-    public int receive(PacketBatch into) {
-        throw new UnsupportedOperationException("PcapSinkPort is a sink");
-    }
 
     @Override
     public int send(PacketBatch from) {

@@ -16,7 +16,7 @@ import org.espline.runtime.pipeline.PacketBatch;
  * A broken file surfaces as an {@link UncheckedIOException} naming it. Closing the reader stays with its
  * owner. Not thread-safe.
  */
-public final class PcapSourcePort implements Port {
+public final class PcapSourcePort implements SourcePort {
     private final PcapReader reader;
     private final BufferPool pool;
     private final PcapRecord record = new PcapRecord();
@@ -70,10 +70,6 @@ public final class PcapSourcePort implements Port {
         }
     }
 
-    @Override
-    public int send(PacketBatch from) {
-        throw new UnsupportedOperationException("PcapSourcePort is a source");
-    }
 
     /** Records skipped: not IP, empty, or larger than a pool buffer. */
     public long skipped() { return skipped; }

@@ -52,7 +52,8 @@ import org.espline.runtime.port.MemoryLink;
 import org.espline.runtime.port.PcapPacketWriter;
 import org.espline.runtime.port.PcapSinkPort;
 import org.espline.runtime.port.PcapSourcePort;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyDatabase;
 import org.espline.runtime.sa.SaConfig;
@@ -78,7 +79,7 @@ import org.espline.runtime.stats.XfrmStats;
  * feeds an rx pipeline's {@code from link x}; one sender and one receiver per link, as {@link MemoryLink} is
  * single-producer single-consumer); {@code pcap "f"} reads or writes {@code f} (relative to the
  * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
- * refused unless {@linkplain #withPort replaced}. The same directory holds {@code tap pcap} files.
+ * refused unless {@linkplain #withSource replaced}. The same directory holds {@code tap pcap} files.
  *
  * <p>{@code gso mss N} becomes a {@link GsoStage} taking segment buffers from the pipeline's pool (the pipeline's
  * work batches grow by its expansion, the source is still asked for {@code batch} packets); {@code gro} becomes a
@@ -117,7 +118,8 @@ public final class ModelPipelines {
     private Path outputDirectory = Path.of("");
     private boolean skipUnsupportedStages;
     private int linkCapacity = DEFAULT_LINK_CAPACITY;
-    private final Map<String, Port> substitutes = new HashMap<>();
+    /** Substituted ends: a {@link SourcePort} under {@code End.SOURCE} keys, a {@link SinkPort} under {@code End.SINK}. */
+    private final Map<String, Object> substitutes = new HashMap<>();
 
     public ModelPipelines(ModelSas sas) {
         this.sas = Objects.requireNonNull(sas, "sas");
@@ -144,9 +146,15 @@ public final class ModelPipelines {
         return this;
     }
 
-    /** Uses {@code port} instead of what the model names at that end of pipeline {@code pipeline}. */
-    public ModelPipelines withPort(String pipeline, End end, Port port) {
-        substitutes.put(key(pipeline, end), Objects.requireNonNull(port, "port"));
+    /** Uses {@code port} instead of what the model names as pipeline {@code pipeline}'s source. */
+    public ModelPipelines withSource(String pipeline, SourcePort port) {
+        substitutes.put(key(pipeline, End.SOURCE), Objects.requireNonNull(port, "port"));
+        return this;
+    }
+
+    /** Uses {@code port} instead of what the model names as pipeline {@code pipeline}'s sink. */
+    public ModelPipelines withSink(String pipeline, SinkPort port) {
+        substitutes.put(key(pipeline, End.SINK), Objects.requireNonNull(port, "port"));
         return this;
     }
 
@@ -186,7 +194,7 @@ public final class ModelPipelines {
         for (String k : substitutes.keySet()) {
             String pipeline = k.substring(0, k.indexOf('\u0000'));
             if (!names.contains(pipeline)) {
-                throw new IllegalArgumentException("withPort: the model has no pipeline " + pipeline + " (pipelines: "
+                throw new IllegalArgumentException("withSource/withSink: the model has no pipeline " + pipeline + " (pipelines: "
                         + new TreeSet<>(names) + ")");
             }
         }
@@ -441,8 +449,8 @@ public final class ModelPipelines {
                     stages.add(st);
                 }
             }
-            Port source = port(p, End.SOURCE, p.getSource(), pool);
-            Port sink = port(p, End.SINK, p.getSink(), pool);
+            SourcePort source = (SourcePort) port(p, End.SOURCE, p.getSource(), pool);
+            SinkPort sink = (SinkPort) port(p, End.SINK, p.getSink(), pool);
             int batch = ModelSas.absent(p, EsplinePackage.Literals.PIPELINE__BATCH_SIZE) ? DEFAULT_BATCH : p.getBatchSize();
             if (batch <= 0) {
                 error(p, EsplinePackage.Literals.PIPELINE__BATCH_SIZE, "pipeline " + name + ": batch must be positive, was " + batch);
@@ -583,8 +591,9 @@ public final class ModelPipelines {
             }
         }
 
-        private Port port(org.espline.dsl.espline.Pipeline p, End end, org.espline.dsl.espline.Port port, BufferPool pool) {
-            Port substitute = substitutes.get(key(p.getName(), end));
+        /** A {@link SourcePort} for {@code End.SOURCE}, a {@link SinkPort} for {@code End.SINK}, or null (an error was noted). */
+        private Object port(org.espline.dsl.espline.Pipeline p, End end, org.espline.dsl.espline.Port port, BufferPool pool) {
+            Object substitute = substitutes.get(key(p.getName(), end));
             if (substitute != null) {
                 return substitute;
             }

@@ -127,7 +127,7 @@ class ModelPipelinesTest {
 
         // Build again with the outer ports substituted (the pool is per build, so the source is made after it).
         DeferredSource lanA = new DeferredSource();
-        builder.withPort("a_tx", ModelPipelines.End.SOURCE, lanA).withPort("b_rx", ModelPipelines.End.SINK, lanB);
+        builder.withSource("a_tx", lanA).withSink("b_rx", lanB);
         try (ModelPipelines.Built built = builder.build(model)) {
             BufferPool pool = built.pool("a_tx");
             assertSame(pool, built.pool("b_rx"));
@@ -198,7 +198,7 @@ class ModelPipelinesTest {
                 packet(TCP, 10, "10.1.0.5", "10.9.0.1", 40000, 8081, 2), // no policy: default discard
                 packet(UDP, 10, "10.1.0.5", "10.2.0.1", 40000, 53, 3)); // protect
         try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir)
-                .withPort("a_tx", ModelPipelines.End.SOURCE, src).withPort("a_tx", ModelPipelines.End.SINK, sink)
+                .withSource("a_tx", src).withSink("a_tx", sink)
                 .build(model)) {
             src.port = new MemorySourcePort(built.pool("a_tx"), traffic);
             built.pipeline("a_tx").run(Long.MAX_VALUE);
@@ -220,16 +220,16 @@ class ModelPipelinesTest {
         Path out = Files.createDirectories(dir.resolve("out"));
         ModelSas sas = new ModelSas(n -> null);
         try (ModelPipelines.Built a = new ModelPipelines(sas).outputDirectory(out).skipUnsupportedStages(true)
-                .withPort("egress", ModelPipelines.End.SOURCE, lanA)
-                .withPort("egress", ModelPipelines.End.SINK, nat)
-                .withPort("ingress", ModelPipelines.End.SOURCE, new DeferredSource())
-                .withPort("ingress", ModelPipelines.End.SINK, new CollectingPort())
+                .withSource("egress", lanA)
+                .withSink("egress", nat)
+                .withSource("ingress", new DeferredSource())
+                .withSink("ingress", new CollectingPort())
                 .build(examples().resolve("site-to-site-gw-a.espl"));
              ModelPipelines.Built b = new ModelPipelines(sas).outputDirectory(out).skipUnsupportedStages(true)
-                .withPort("egress", ModelPipelines.End.SOURCE, new DeferredSource())
-                .withPort("egress", ModelPipelines.End.SINK, new CollectingPort())
-                .withPort("ingress", ModelPipelines.End.SOURCE, nat)
-                .withPort("ingress", ModelPipelines.End.SINK, lanB)
+                .withSource("egress", new DeferredSource())
+                .withSink("egress", new CollectingPort())
+                .withSource("ingress", nat)
+                .withSink("ingress", lanB)
                 .build(examples().resolve("site-to-site-gw-b.espl"))) {
             assertEquals(List.of(), a.skippedStages());
             assertEquals(List.of(), b.skippedStages());
@@ -372,7 +372,7 @@ class ModelPipelinesTest {
         DeferredSource lanA = new DeferredSource();
         CollectingPort lanB = new CollectingPort();
         try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir).linkCapacity(64)
-                .withPort("a_tx", ModelPipelines.End.SOURCE, lanA).withPort("b_rx", ModelPipelines.End.SINK, lanB)
+                .withSource("a_tx", lanA).withSink("b_rx", lanB)
                 .build(model)) {
             lanA.port = new MemorySourcePort(built.pool("a_tx"), traffic);
             assertEquals(64, built.links().get("wan").capacity());
@@ -403,24 +403,19 @@ class ModelPipelinesTest {
                         e.problems().get(0).file().length() - "two-senders.espl".length()));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> new ModelPipelines(new ModelSas(n -> null)).outputDirectory(dir)
-                        .withPort("three", ModelPipelines.End.SINK, new CollectingPort()).build(model));
-        assertEquals("withPort: the model has no pipeline three (pipelines: [one, two])", unknown.getMessage());
+                        .withSink("three", new CollectingPort()).build(model));
+        assertEquals("withSource/withSink: the model has no pipeline three (pipelines: [one, two])", unknown.getMessage());
     }
 
     // ---------------------------------------------------------------- helpers
 
     /** A source whose real port is set after the build (it needs the build's pool). */
-    private static final class DeferredSource implements org.espline.runtime.port.Port {
-        org.espline.runtime.port.Port port;
+    private static final class DeferredSource implements org.espline.runtime.port.SourcePort {
+        org.espline.runtime.port.SourcePort port;
 
         @Override
         public int receive(org.espline.runtime.pipeline.PacketBatch into) {
             return port == null ? -1 : port.receive(into);
-        }
-
-        @Override
-        public int send(org.espline.runtime.pipeline.PacketBatch from) {
-            throw new UnsupportedOperationException("a source");
         }
     }
 
@@ -459,8 +454,8 @@ class ModelPipelinesTest {
         CollectingPort wan = new CollectingPort();
         CollectingPort lanB = new CollectingPort();
         try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null)).outputDirectory(out)
-                .withPort("a_tx", ModelPipelines.End.SOURCE, lanA).withPort("a_tx", ModelPipelines.End.SINK, wan)
-                .withPort("b_rx", ModelPipelines.End.SOURCE, wanIn).withPort("b_rx", ModelPipelines.End.SINK, lanB)
+                .withSource("a_tx", lanA).withSink("a_tx", wan)
+                .withSource("b_rx", wanIn).withSink("b_rx", lanB)
                 .build(model)) {
             assertEquals(List.of(), built.notes());
             lanA.port = new MemorySourcePort(built.pool("a_tx"), traffic);
