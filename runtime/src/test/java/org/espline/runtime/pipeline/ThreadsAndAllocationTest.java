@@ -21,7 +21,8 @@ import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.port.CollectingPort;
 import org.espline.runtime.port.MemoryLink;
 import org.espline.runtime.port.MemorySourcePort;
-import org.espline.runtime.port.Port;
+import org.espline.runtime.port.SinkPort;
+import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.Policy;
 import org.espline.runtime.sa.PolicyAction;
 import org.espline.runtime.sa.PolicyDatabase;
@@ -79,7 +80,7 @@ class ThreadsAndAllocationTest {
     }
 
     /** Sends one packet's bytes {@code count} times. */
-    private static final class RepeatingSource implements Port {
+    private static final class RepeatingSource implements SourcePort {
         private final BufferPool pool;
         private final byte[] bytes;
         private long left;
@@ -108,26 +109,16 @@ class ThreadsAndAllocationTest {
             }
             return n;
         }
-
-        @Override
-        public int send(PacketBatch from) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     /** Checks the length and releases. */
-    private static final class LengthCheckingSink implements Port {
+    private static final class LengthCheckingSink implements SinkPort {
         private final int length;
         long packets;
         long wrong;
 
         LengthCheckingSink(int length) {
             this.length = length;
-        }
-
-        @Override
-        public int receive(PacketBatch into) {
-            throw new UnsupportedOperationException();
         }
 
         @Override
