@@ -445,9 +445,14 @@ public final class PacketBuffer {
      * and releases the owners its fragments held.
      */
     public void release() {
-        final int left = refs.decrementAndGet();
+        // The common case, one holder: the caller holds the only reference, so nobody else can retain or
+        // release it concurrently and the count needs no atomic read-modify-write.
+        final int left = refs.get() == 1 ? 0 : refs.decrementAndGet();
         if (left > 0) {
             return;
+        }
+        if (left == 0) {
+            refs.lazySet(0);
         }
         if (pool != null) {
             pool.release(this);
@@ -469,7 +474,8 @@ public final class PacketBuffer {
 
     /** A pooled buffer handed out again has one holder: its new owner. */
     void resetRefCount() {
-        refs.set(1);
+        // Handed over through the pool's ring (whose CAS publishes it) or taken back by the same thread.
+        refs.lazySet(1);
     }
 
     // ------------------------------------------------------------------ metadata

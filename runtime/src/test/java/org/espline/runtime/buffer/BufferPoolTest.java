@@ -296,4 +296,87 @@ class BufferPoolTest {
         assertEquals(0, s.linearisations.sum());
         assertEquals(0, s.trailerFragments.sum());
     }
+
+    @Test
+    void aThreadGetsBackTheBufferItReleasedLastFromALargePool() {
+        BufferPool p = pool(BufferPool.CACHED_POOL_MIN);
+        List<PacketBuffer> held = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            held.add(p.acquire());
+        }
+        PacketBuffer last = held.get(17);
+        for (PacketBuffer b : held) {
+            if (b != last) {
+                b.release();
+            }
+        }
+        last.release();
+        assertSame(last, p.acquire(), "the warmest buffer comes back first");
+        assertEquals(1, p.outstanding());
+    }
+
+    @Test
+    void everyBufferOfALargePoolCanBeTakenWhileAnotherThreadHoldsNone() throws Exception {
+        BufferPool p = pool(BufferPool.CACHED_POOL_MIN);
+        // Another thread takes and returns buffers (its stack keeps some) and ends: they are not lost.
+        Thread t = new Thread(() -> {
+            List<PacketBuffer> mine = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                mine.add(p.acquire());
+            }
+            mine.forEach(PacketBuffer::release);
+        });
+        t.start();
+        t.join();
+        Set<PacketBuffer> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        PacketBuffer b;
+        while ((b = p.acquire()) != null) {
+            assertTrue(seen.add(b), "a buffer handed out twice");
+        }
+        assertEquals(BufferPool.CACHED_POOL_MIN, seen.size());
+        assertEquals(BufferPool.CACHED_POOL_MIN, p.outstanding());
+        seen.forEach(PacketBuffer::release);
+        assertEquals(0, p.outstanding());
+    }
+
+    @Test
+    void buffersReleasedOnAnotherThreadComeBackThroughTheRing() throws Exception {
+        BufferPool p = pool(BufferPool.CACHED_POOL_MIN);
+        // The producer/consumer shape of a link between two pipelines: one thread acquires, another releases.
+        java.util.concurrent.ArrayBlockingQueue<PacketBuffer> link = new java.util.concurrent.ArrayBlockingQueue<>(64);
+        final int packets = 200_000;
+        Thread consumer = new Thread(() -> {
+            try {
+                for (int i = 0; i < packets; i++) {
+                    link.take().release();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        consumer.start();
+        for (int i = 0; i < packets; i++) {
+            PacketBuffer b;
+            while ((b = p.acquire()) == null) {
+                Thread.onSpinWait();
+            }
+            link.put(b);
+        }
+        consumer.join();
+        assertEquals(0, p.outstanding());
+    }
+
+    @Test
+    void smallPoolsKeepNoBuffersInThreadStacks() throws Exception {
+        BufferPool p = pool(4);
+        PacketBuffer[] got = new PacketBuffer[4];
+        for (int i = 0; i < 4; i++) {
+            got[i] = p.acquire();
+        }
+        Thread t = new Thread(() -> got[0].release());
+        t.start();
+        t.join(); // released on a thread that is still known to have ended: the buffer must be visible at once anyway
+        assertNotNull(p.acquire());
+        assertNull(p.acquire());
+    }
 }
