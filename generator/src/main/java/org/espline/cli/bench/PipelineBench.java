@@ -120,7 +120,8 @@ public class PipelineBench {
         if (!classes.isEmpty()) {
             loader = new URLClassLoader(new URL[] {Path.of(classes).toUri().toURL()}, PipelineBench.class.getClassLoader());
         }
-        BufferPool hostPool = pool(4 * OPS, inner.length);
+        // A gateway's pool size (bench.espl: pool 8192); a thousand for 64 KiB super-packets.
+        BufferPool hostPool = pool(inner.length <= 2000 ? 8192 : 1024, inner.length);
         BufferPool wirePool = pool(16_384, 1500);
         sink = new CountingSink(tx);
         stats = new XfrmStats();

@@ -28,6 +28,11 @@ import org.espline.runtime.port.SourcePort;
  * <p>Batch and work capacity: the source is asked for at most {@link #batchSize()} packets per call, while
  * the two work batches and the pending batch hold {@link #workCapacity()} packets, room for what a GSO stage
  * makes of a full batch (batch size times segments per super-packet). Without GSO the two are equal.
+ * With GSO, a batch of 32 super-packets of 64 KiB becomes some 1,500 segments, whose buffers no CPU cache holds
+ * by the time the sink releases them; so an expanding pipeline adapts how many packets it pulls: it halves the
+ * pull while a batch leaves the stages with more than twice the batch size and doubles it (up to the batch size)
+ * while fewer than the batch size leave. Super-packets then come one or two at a time, small packets a full
+ * batch at a time, and the segments in flight stay about one batch.
  *
  * <p>Not thread-safe: one pipeline per worker thread.
  */
@@ -39,6 +44,9 @@ public abstract class AbstractPipeline {
     /** Survivors the sink has not taken yet; never refilled from the source while non-empty. */
     private final PacketBatch pending;
     private final int batchSize;
+    /** Packets asked of the source per call: the batch size, or less while a GSO stage expands (see above). */
+    private int pullLimit;
+    private final boolean expands;
     private boolean sourceDone;
     private boolean finished;
     private long received;
@@ -63,6 +71,8 @@ public abstract class AbstractPipeline {
         this.source = source;
         this.sink = sink;
         this.batchSize = batchSize;
+        this.pullLimit = batchSize;
+        this.expands = workCapacity > batchSize;
         this.a = new PacketBatch(workCapacity);
         this.b = new PacketBatch(workCapacity);
         this.pending = new PacketBatch(workCapacity);
@@ -132,7 +142,7 @@ public abstract class AbstractPipeline {
         if (sourceDone || !stagesAcceptInput()) {
             return drainStages(in);
         }
-        in.limit(batchSize);
+        in.limit(pullLimit);
         final int n = source.receive(in);
         in.limit(in.capacity());
         if (n < 0) {
@@ -167,6 +177,9 @@ public abstract class AbstractPipeline {
         final PacketBatch spare = b;
         spare.clear();
         final PacketBatch survivors = runStages(in, spare);
+        if (expands) {
+            adaptPull(survivors.size());
+        }
         if (survivors != in) {
             a = survivors;
             b = in;
@@ -176,6 +189,14 @@ public abstract class AbstractPipeline {
             if (!survivors.isEmpty()) {
                 pending.moveFrom(survivors);
             }
+        }
+    }
+
+    private void adaptPull(int left) {
+        if (left > 2 * batchSize) {
+            pullLimit = Math.max(1, pullLimit >> 1);
+        } else if (left < batchSize) {
+            pullLimit = Math.min(batchSize, pullLimit << 1);
         }
     }
 
