@@ -251,6 +251,37 @@ class GsoSegmenterTest {
     }
 
     @Test
+    void superPacketsArePulledFewerAtATimeAndSmallPacketsAFullBatchAgain() {
+        // 40 super-packets of 60 segments, then 40 small packets: after the first batch (4 x 60 segments, more
+        // than twice the batch) the pull halves to 2 and then 1 super-packet; small packets double it back to 4.
+        List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            sent.add(tcp().seq(i * 100_000).payload(TcpPackets.payload(60_000, i)).build());
+        }
+        for (int i = 0; i < 40; i++) {
+            sent.add(tcp().seq(5_000_000 + i * 100).payload(TcpPackets.payload(100, i)).build());
+        }
+        BufferPool source = new BufferPool(8, 64, 65575, 0, 4);
+        MemorySourcePort in = new MemorySourcePort(source, sent);
+        CollectingPort out = new CollectingPort();
+        Pipeline p = new Pipeline(in, new Stage[] {new GsoStage(1000, segments, stats)}, out, 4);
+        List<Integer> pulls = new ArrayList<>();
+        int n;
+        while ((n = p.runOnce()) >= 0) {
+            if (n > 0) {
+                pulls.add(n);
+            }
+        }
+        assertEquals(List.of(4, 2, 1, 1), pulls.subList(0, 4));
+        // The 40 small packets: 1, 2, then full batches of 4 (the last takes what is left).
+        assertEquals(List.of(1, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1), pulls.subList(pulls.size() - 12, pulls.size()),
+                "small packets come a full batch at a time again: " + pulls);
+        assertEquals(40 * 60 + 40, out.packets().size());
+        assertEquals(0, source.outstanding());
+        assertEquals(0, segments.outstanding());
+    }
+
+    @Test
     void classifyRunsOncePerSuperPacketAndSegmentsInheritTheSa() {
         Object sa = new Object();
         PacketBuffer p = load(tcp().payload(TcpPackets.payload(3000, 1)).build());
