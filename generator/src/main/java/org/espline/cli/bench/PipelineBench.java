@@ -24,6 +24,9 @@ import org.espline.dsl.runtime.ModelSas;
 import org.espline.generator.GeneratedPipelines;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.header.InternetChecksum;
+import org.espline.runtime.header.Ipv4Header;
+import org.espline.runtime.header.TcpHeader;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.port.SinkPort;
@@ -121,11 +124,17 @@ public class PipelineBench {
             loader = new URLClassLoader(new URL[] {Path.of(classes).toUri().toURL()}, PipelineBench.class.getClassLoader());
         }
         // A gateway's pool size (bench.espl: pool 8192); a thousand for 64 KiB super-packets.
-        BufferPool hostPool = pool(inner.length <= 2000 ? 8192 : 1024, inner.length);
+        BufferPool hostPool = "stack".equals(w.get("source")) ? pool(8192, 1500)
+                : pool(inner.length <= 2000 ? 8192 : 1024, inner.length);
         BufferPool wirePool = pool(16_384, 1500);
         sink = new CountingSink(tx);
         stats = new XfrmStats();
-        if (tx) {
+        if (tx && tcp && "stack".equals(w.get("source"))) {
+            perOp = shape.length; // a host stack without GSO: one segment per packet, each built and checksummed
+            source = new StackSource(hostPool, inner, mss);
+            note = "per-packet tx of TCP writes: the source cuts each write into MSS segments as a host stack without GSO "
+                    + "does (headers, payload copy, TCP checksum per segment)";
+        } else if (tx) {
             perOp = 1; // the source hands out one packet or one super-packet per operation
             source = new LoopSource(hostPool, List.of(inner));
         } else {
@@ -285,7 +294,7 @@ public class PipelineBench {
     }
 
     /** Hands out copies of a ring of packets, one per pool buffer, while its quota lasts; never ends. */
-    static final class LoopSource implements SourcePort {
+    static class LoopSource implements SourcePort {
         final BufferPool pool;
         final List<byte[]> ring;
         long quota;
@@ -308,6 +317,63 @@ public class PipelineBench {
                 byte[] t = ring.get(next);
                 next = next + 1 == ring.size() ? 0 : next + 1;
                 System.arraycopy(t, 0, p.array(), p.put(t.length), t.length);
+                into.add(p);
+                n++;
+                quota--;
+            }
+            handedOut += n;
+            return n;
+        }
+    }
+
+    /**
+     * A host's TCP output without GSO: each write of the template super-packet leaves as MSS-sized segments, each in a
+     * buffer of its own with its headers written, its payload copied from the write and its TCP checksum computed
+     * (what the kernel's tcp_sendmsg and tcp_transmit_skb do per segment when nothing offloads), one source packet per
+     * segment. Sequence numbers advance across writes.
+     */
+    static final class StackSource extends LoopSource {
+        private final byte[] write;
+        private final int mss;
+        private final int payloadLength;
+        private final int segments;
+        private final Ipv4Header ip = new Ipv4Header();
+        private final TcpHeader tcp = new TcpHeader();
+        private int segment;
+        private int sequence;
+
+        StackSource(BufferPool pool, byte[] write, int mss) {
+            super(pool, List.of(write));
+            this.write = write;
+            this.mss = mss;
+            this.payloadLength = write.length - Packets.IPV4 - Packets.TCP;
+            this.segments = (payloadLength + mss - 1) / mss;
+            this.sequence = new TcpHeader().wrap(write, Packets.IPV4).sequenceNumber();
+        }
+
+        @Override
+        public int receive(PacketBatch into) {
+            int n = 0;
+            while (quota > 0 && into.remaining() > 0) {
+                PacketBuffer p = pool.acquire();
+                if (p == null) {
+                    break;
+                }
+                int from = segment * mss;
+                int len = Math.min(mss, payloadLength - from);
+                int total = Packets.IPV4 + Packets.TCP + len;
+                byte[] a = p.array();
+                int at = p.put(total);
+                System.arraycopy(write, 0, a, at, Packets.IPV4 + Packets.TCP);
+                System.arraycopy(write, Packets.IPV4 + Packets.TCP + from, a, at + Packets.IPV4 + Packets.TCP, len);
+                boolean last = segment == segments - 1;
+                ip.wrap(a, at).totalLength(total).identification(sequence & 0xFFFF).updateChecksum();
+                tcp.wrap(a, at + Packets.IPV4).sequenceNumber(sequence + from).flags(last ? 0x18 : 0x10);
+                InternetChecksum.updateTransportChecksum(a, at, at + total);
+                segment = last ? 0 : segment + 1;
+                if (last) {
+                    sequence += payloadLength;
+                }
                 into.add(p);
                 n++;
                 quota--;

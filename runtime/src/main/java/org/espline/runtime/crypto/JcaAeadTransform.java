@@ -26,7 +26,6 @@ abstract class JcaAeadTransform extends AeadTransform {
     /** Bytes {@code update} consumes without buffering ({@link SplitCipher#encrypt}'s {@code block}). */
     private final int updateBlock;
     private final byte[] bridge = new byte[SplitCipher.BRIDGE_LENGTH];
-    private final GatherCipher gather;
 
     /**
      * @param transformation the JCA cipher, e.g. {@code AES/GCM/NoPadding}
@@ -40,7 +39,6 @@ abstract class JcaAeadTransform extends AeadTransform {
         this.key = SaKeys.cipherKey(sa, keyAlgorithm);
         try {
             this.cipher = Cipher.getInstance(transformation);
-            this.gather = new GatherCipher.Jca(cipher, updateBlock);
             // Decrypt mode: checks the key now without recording an encryption IV.
             cipher.init(Cipher.DECRYPT_MODE, key, parameters(nonce));
         } catch (GeneralSecurityException e) {
@@ -84,17 +82,15 @@ abstract class JcaAeadTransform extends AeadTransform {
         }
     }
 
-    /** Out of place: AAD, the head encrypted in place, each piece encrypted into the packet, the tag as ICV. */
+    /**
+     * The pieces placed behind the head (one copy each), then one in-place seal. The other way, each piece
+     * encrypted out of place by its own {@code update}, writes the same bytes once, but the JCA's per-call cost
+     * made a GSO segment of 1360 bytes about 200 ns slower with AES-GCM on JDK 17 than placing and sealing it.
+     */
     @Override
     void sealGatherWithNonce(byte[] packet, int espOffset, int headLength, PayloadPieces pieces,
                              byte[] tail, int tailOffset, int tailLength, long seq) {
-        try {
-            init(Cipher.ENCRYPT_MODE);
-            addAad(packet, espOffset, seq, 0);
-            gather.encrypt(packet, espOffset + PAYLOAD_OFFSET, headLength, pieces, tail, tailOffset, tailLength, icvLength);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(name + " seal failed", e);
-        }
+        placeThenSeal(packet, espOffset, headLength, pieces, tail, tailOffset, tailLength, seq);
     }
 
     @Override

@@ -89,8 +89,25 @@ public final class InternetChecksum {
         // 32-bit words into a long: 2^32 is 1 modulo 0xFFFF, so a word's two halves need no splitting, and the
         // long cannot overflow for any array (2^28 iterations adding under 2^33 each). Eight bytes per load
         // (two words) halve the loads of the GSO path, which sums every segment's payload.
-        long swapped = 0;
+        // Four independent sums over 32-byte strides: one running sum made every add wait for the previous one,
+        // about two cycles per 8 bytes; four let the CPU add in parallel (each stays below 2^63 for any array).
+        long s0 = 0;
+        long s1 = 0;
+        long s2 = 0;
+        long s3 = 0;
         int i = offset;
+        final int stridesEnd = offset + (length & ~31);
+        for (; i < stridesEnd; i += 32) {
+            final long w0 = (long) LONG_LE.get(array, i);
+            final long w1 = (long) LONG_LE.get(array, i + 8);
+            final long w2 = (long) LONG_LE.get(array, i + 16);
+            final long w3 = (long) LONG_LE.get(array, i + 24);
+            s0 += (w0 >>> 32) + (w0 & 0xFFFF_FFFFL);
+            s1 += (w1 >>> 32) + (w1 & 0xFFFF_FFFFL);
+            s2 += (w2 >>> 32) + (w2 & 0xFFFF_FFFFL);
+            s3 += (w3 >>> 32) + (w3 & 0xFFFF_FFFFL);
+        }
+        long swapped = (s0 + s1) + (s2 + s3);
         final int longsEnd = offset + (length & ~7);
         for (; i < longsEnd; i += 8) {
             final long w = (long) LONG_LE.get(array, i);
