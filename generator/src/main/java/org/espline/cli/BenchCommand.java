@@ -320,6 +320,10 @@ final class BenchCommand {
             if (ooo > 0) {
                 rowNotes.add(ooo + " ESP packets out of order");
             }
+            if (r.dir.equals("rx") && r.tcp()) {
+                notes.add("rx rows of TCP writes: the sink verifies the TCP checksum of each packet it is handed, as the host "
+                        + "behind the gateway would, except for packets GRO marked verified (it checks every segment it coalesces)");
+            }
             String sideNote = m.side.getProperty("note", "");
             if (!sideNote.isEmpty()) {
                 notes.add(sideNote.startsWith("rx:") ? "rx rows: the SAs are installed with the anti-replay window off, "

@@ -138,6 +138,7 @@ public class PipelineBench {
             perOp = 1; // the source hands out one packet or one super-packet per operation
             source = new LoopSource(hostPool, List.of(inner));
         } else {
+            sink.hostChecksums = tcp;
             List<byte[]> esp = encryptRing(inner, tcp ? 8 : 256, src, dst); // small enough for the caches, as the tx template is
             perOp = shape.length;
             source = new LoopSource(wirePool, esp);
@@ -270,6 +271,9 @@ public class PipelineBench {
                     out.put("note", note + "; close failed: " + e);
                 }
             }
+            if (sink.badChecksums != 0) {
+                out.put("error", sink.badChecksums + " packets reached the host with a TCP checksum it could not verify");
+            }
             if (sink.packets == 0 || stats.totalDrops() != 0) {
                 out.put("error", "the trial measured drops, not ESP: " + stats);
             }
@@ -386,8 +390,14 @@ public class PipelineBench {
     /** Releases what arrives; on tx, checks that ESP sequence numbers of each SPI only go up by one. */
     static final class CountingSink implements SinkPort {
         private final boolean esp;
+        /**
+         * rx of TCP writes: the host behind the gateway verifies the TCP checksum of every packet it is handed, except
+         * those the gateway marked verified (GRO checks every segment it coalesces): the work GRO saves the host.
+         */
+        boolean hostChecksums;
         long packets;
         long outOfOrder;
+        long badChecksums;
         private int lastSpi;
         private long lastSeq = -1;
 
@@ -410,6 +420,10 @@ public class PipelineBench {
                     }
                     lastSpi = spi;
                     lastSeq = seq;
+                }
+                if (hostChecksums && !p.hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED) && (!p.isLinear()
+                        || InternetChecksum.verifyTransportChecksum(p.array(), p.data(), p.tail()) != InternetChecksum.Status.VALID)) {
+                    badChecksums++;
                 }
                 p.release();
             }

@@ -68,6 +68,12 @@ public final class PacketBuffer {
     public static final int FLAG_CRYPTO_DONE = 1;
     /** Metadata flag: the packet is handled by an offload device. */
     public static final int FLAG_OFFLOADED = 1 << 1;
+    /**
+     * Metadata flag: the transport checksum was verified on the way in (Linux's CHECKSUM_UNNECESSARY), e.g. by GRO,
+     * which checks every segment it coalesces; a port may tell the host so (virtio-net's DATA_VALID) instead of
+     * having the host sum the packet again.
+     */
+    public static final int FLAG_CHECKSUM_VERIFIED = 1 << 2;
 
     /**
      * @param capacity     bytes in the backing array

@@ -111,6 +111,7 @@ public final class GroTable {
             out.add(p);
             return;
         }
+        p.setFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED);
         if (flow >= 0) {
             if (canMerge(flow, p)) {
                 merge(flow, p, sum);

@@ -11,6 +11,7 @@ import static org.espline.runtime.gso.TcpPackets.URG;
 import static org.espline.runtime.gso.TcpPackets.tcp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -143,9 +144,32 @@ class GroTableTest {
         assertEquals(1, a.size());
         // GSO segments are fragments over the super-packet: the coalesced packet reads through two levels.
         assertArrayEquals(superPacket, a.get(0).toByteArray());
+        assertTrue(a.get(0).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED), "GRO checked every segment it coalesced");
         a.releaseAll();
         assertEquals(0, wide.outstanding());
         assertEquals(0, big.outstanding());
+    }
+
+    @Test
+    void onlyPacketsWhoseChecksumGroCheckedAreMarkedVerified() {
+        byte[] good = tcp().flags(ACK).payload(TcpPackets.payload(MSS, 1)).build();
+        byte[] bad = good.clone();
+        bad[bad.length - 1] ^= 1;
+        BufferPool pool = new BufferPool(4, 64, 1500, 0, 4);
+        PacketBatch in = new PacketBatch(4);
+        PacketBatch out = new PacketBatch(4);
+        for (byte[] b : List.of(good, bad)) {
+            PacketBuffer p = pool.acquire();
+            System.arraycopy(b, 0, p.array(), p.put(b.length), b.length);
+            p.securityAssociation(on);
+            in.add(p);
+        }
+        new GroStage(65535, 64, 0).process(in, out);
+        assertEquals(2, out.size());
+        assertTrue(out.get(0).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED));
+        assertFalse(out.get(1).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED), "a bad checksum is left for the host to find");
+        out.releaseAll();
+        assertEquals(0, pool.outstanding());
     }
 
     @ParameterizedTest(name = "flags {0}")
