@@ -103,7 +103,7 @@ final class BenchCommand {
         boolean tcp() { return size >= WRITE_THRESHOLD; }
 
         String baselineKind() {
-            return cipher.equals("null") ? "arraycopy" : dir.equals("tx") ? "jca-seal" : "jca-open";
+            return cipher.equals("null") ? "arraycopy" : dir.equals("tx") ? "jca-seal" : dir.equals("rx") ? "jca-open" : "jca-seal-open";
         }
 
         String baselineKey() {
@@ -333,14 +333,14 @@ final class BenchCommand {
                 rowNotes.add("ERROR " + m.side.getProperty("error"));
                 failed = true;
             }
-            table.add(String.format(Locale.ROOT, "%-3s %-44s %6d %8.2f %8.3f %-9s %8.2f %6.2f %8.1f %7.3f  %s", r.dir, r.config(),
+            table.add(String.format(Locale.ROOT, "%-5s %-44s %6d %8.2f %8.3f %-13s %8.2f %6.2f %8.1f %7.3f  %s", r.dir, r.config(),
                     r.size, gbps, pps / 1e6, r.baselineKind(), baseGbps, ratio, allocPerPacket, copiesPerPacket,
                     String.join("; ", rowNotes)));
         }
 
         List<Map<String, Object>> comparisons = comparisons(rows, gbpsByKey);
         out.println();
-        out.printf("%-3s %-44s %6s %8s %8s %-9s %8s %6s %8s %7s  %s%n", "", "config", "size", "Gbit/s", "Mpps", "limit",
+        out.printf("%-5s %-44s %6s %8s %8s %-13s %8s %6s %8s %7s  %s%n", "", "config", "size", "Gbit/s", "Mpps", "limit",
                 "Gbit/s", "ratio", "B/pkt", "cp/pkt", "note");
         table.forEach(out::println);
         out.println("size: inner IPv4 packet (per-packet rows) or TCP write (gso/gro rows) in bytes; Gbit/s of inner IPv4 "
@@ -385,7 +385,7 @@ final class BenchCommand {
 
     private static String workload(Row r, String sasClass) {
         return "dir=" + r.dir + ";traffic=" + (r.tcp() ? "tcp" : "udp") + ";size=" + r.size + ";mss=" + r.mss + ";src=" + r.src
-                + ";dst=" + r.dst + ";sas=" + sasClass + (r.peer != null ? ";peer=" + r.peer : "")
+                + ";dst=" + r.dst + ";sas=" + sasClass + (r.peer != null ? (r.dir.equals("tx-rx") ? ";rx=" : ";peer=") + r.peer : "")
                 + (r.dir.equals("tx") && r.tcp() && r.path.equals("per-packet") ? ";source=stack" : "");
     }
 
@@ -561,6 +561,23 @@ final class BenchCommand {
                     rows.add(new Row(tx ? "tx" : "rx", path, i.engine, cipher, size, i.p.getName(), i.className,
                             peer == null ? null : peer.className, false, c.getValue()[0].getHostAddress(),
                             c.getValue()[1].getHostAddress(), mss, i.engineInlineForNow));
+                }
+            }
+        }
+        // tx -> rx end to end: the per-packet inline pipelines back to back over an in-memory wire, null and AES-128-GCM.
+        Info rxPer = infos.stream().filter(i -> i.p.getKind() == PipelineKind.RX && !i.gro && i.engine.equals("inline")).findFirst().orElse(null);
+        if (txPer != null && rxPer != null && (only == null || only.matcher(txPer.p.getName()).find() || only.matcher(rxPer.p.getName()).find())) {
+            for (Map.Entry<String, InetAddress[]> c : traffic.entrySet()) {
+                if (!c.getKey().equals("null") && !c.getKey().equals(GCM128) && !full) {
+                    continue;
+                }
+                if (c.getKey().equals("chacha20-poly1305")) {
+                    continue; // JDK 17's ChaCha20 will not open with the nonce it just sealed with: no baseline
+                }
+                for (int size : packets) {
+                    rows.add(new Row("tx-rx", "per-packet", "inline", c.getKey(), size, txPer.p.getName() + "+" + rxPer.p.getName(),
+                            txPer.className, rxPer.className, false, c.getValue()[0].getHostAddress(),
+                            c.getValue()[1].getHostAddress(), 0, false));
                 }
             }
         }

@@ -126,7 +126,8 @@ final class BenchReportCommand {
                 + "`./espline bench-report results-17.json results-25.json -o examples/benchmarks/REPORT.md`.\n\n");
         md.append("Size: the inner IPv4 packet (per-packet rows) or the TCP write (gso/gro rows) in bytes. Gbit/s: inner IPv4 "
                 + "bytes (headers of the inner packet included, ESP's overhead not). Mpps: ESP packets. Limit: raw JCA seal "
-                + "(tx) or open (rx) of the same packet sizes, or `System.arraycopy` of the same bytes for the null cipher; "
+                + "(tx), open (rx) or seal then open (tx-rx: the tx pipeline, an in-memory wire and the rx pipeline on one "
+                + "thread, anti-replay on, inner order checked) of the same packet sizes, or `System.arraycopy` of the same bytes for the null cipher; "
                 + "ratio = Gbit/s / limit. B/pkt: `gc.alloc.rate.norm` per ESP packet. Copies: buffer copies and "
                 + "linearisations per ESP packet.\n\n");
 

@@ -93,11 +93,11 @@ class BenchCommandTest {
         assertTrue(doc.get("jdk") instanceof String && !((String) doc.get("jdk")).isEmpty(), doc::toString);
         assertTrue(doc.get("cpu") instanceof String, doc::toString);
         List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
-        // tx and rx with both ciphers, and the tx pipeline interpreted with AES-128-GCM
-        assertEquals(5, results.size(), results::toString);
+        // tx, rx and tx -> rx with both ciphers, and the tx pipeline interpreted with AES-128-GCM
+        assertEquals(7, results.size(), results::toString);
         for (Map<String, Object> r : results) {
             assertEquals(RESULT_KEYS, r.keySet());
-            assertTrue(Set.of("tx", "rx").contains(r.get("pipeline")), r::toString);
+            assertTrue(Set.of("tx", "rx", "tx-rx").contains(r.get("pipeline")), r::toString);
             assertEquals(1400.0, r.get("payload_bytes"));
             for (String k : List.of("gbps", "pps", "baseline_gbps", "ratio")) {
                 assertTrue((Double) r.get(k) > 0, () -> k + " in " + r);
@@ -105,8 +105,8 @@ class BenchCommandTest {
             assertTrue((Double) r.get("alloc_bytes_per_packet") >= 0, r::toString);
             assertTrue((Double) r.get("copies_per_packet") >= 0, r::toString);
             String cipher = ((String) r.get("config")).split("/")[0];
-            assertEquals(cipher.equals("null") ? "arraycopy" : r.get("pipeline").equals("tx") ? "jca-seal" : "jca-open",
-                    r.get("baseline"));
+            assertEquals(cipher.equals("null") ? "arraycopy" : Map.of("tx", "jca-seal", "rx", "jca-open", "tx-rx", "jca-seal-open")
+                    .get(r.get("pipeline")), r.get("baseline"));
         }
         assertTrue(results.stream().anyMatch(r -> r.get("config").equals("aes-128-gcm/per-packet/inline/interpreted")));
         List<Map<String, Object>> comparisons = (List<Map<String, Object>>) doc.get("comparisons");
@@ -115,8 +115,9 @@ class BenchCommandTest {
         assertEquals("generated-vs-interpreted/aes-128-gcm/1400", comparisons.get(0).get("name"));
         assertTrue((Double) comparisons.get(0).get("ratio") > 0);
         String table = out.toString(StandardCharsets.UTF_8);
-        assertTrue(table.contains("tx  aes-128-gcm/per-packet/inline"), table);
-        assertTrue(err().contains("[8/8]"), err()); // progress: 5 rows and 3 baselines
+        assertTrue(table.contains("tx    aes-128-gcm/per-packet/inline"), table);
+        assertTrue(table.contains("tx-rx aes-128-gcm/per-packet/inline"), table);
+        assertTrue(err().contains("[11/11]"), err()); // progress: 7 rows and 4 baselines
     }
 
     @Test

@@ -29,6 +29,7 @@ import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.TcpHeader;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.PacketBatch;
+import org.espline.runtime.port.MemoryLink;
 import org.espline.runtime.port.SinkPort;
 import org.espline.runtime.port.SourcePort;
 import org.espline.runtime.sa.SaConfig;
@@ -92,6 +93,9 @@ public class PipelineBench {
 
     private Map<String, String> w;
     private AbstractPipeline running;
+    /** tx-rx rows: the rx pipeline behind {@link #running}, over an in-memory wire, run on the same thread. */
+    private AbstractPipeline receiving;
+    private XfrmStats rxStats;
     private LoopSource source;
     private CountingSink sink;
     private XfrmStats stats;
@@ -106,7 +110,8 @@ public class PipelineBench {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         w = parse(workload);
-        boolean tx = "tx".equals(w.get("dir"));
+        boolean endToEnd = "tx-rx".equals(w.get("dir"));
+        boolean tx = endToEnd || "tx".equals(w.get("dir"));
         boolean tcp = "tcp".equals(w.get("traffic"));
         int size = Integer.parseInt(w.get("size"));
         int mss = Integer.parseInt(w.getOrDefault("mss", "1360"));
@@ -127,8 +132,29 @@ public class PipelineBench {
         BufferPool hostPool = "stack".equals(w.get("source")) ? pool(8192, 1500)
                 : pool(inner.length <= 2000 ? 8192 : 1024, inner.length);
         BufferPool wirePool = pool(16_384, 1500);
-        sink = new CountingSink(tx);
+        sink = new CountingSink(tx && !endToEnd);
         stats = new XfrmStats();
+        if (endToEnd) {
+            // tx -> wire -> rx with the model's own SAs (anti-replay on: sequence numbers are fresh); the source numbers
+            // its packets in the IPv4 ID and the sink checks they arrive in that order.
+            perOp = 1;
+            LoopSource s = new LoopSource(hostPool, List.of(inner));
+            s.stampIds = true;
+            source = s;
+            sink.innerOrder = true;
+            MemoryLink wire = new MemoryLink(4096);
+            BufferPool rxPool = pool(16_384, 1500);
+            rxStats = new XfrmStats();
+            running = construct(pipeline, source, wire, stats, null, wirePool);
+            receiving = construct(w.get("rx"), wire, sink, rxStats, rxSad(false), rxPool);
+            pools.add(wirePool);
+            pools.add(rxPool);
+            pools.add(hostPool);
+            for (BufferPool p : pools) {
+                p.stats().reset();
+            }
+            return;
+        }
         if (tx && tcp && "stack".equals(w.get("source"))) {
             perOp = shape.length; // a host stack without GSO: one segment per packet, each built and checksummed
             source = new StackSource(hostPool, inner, mss);
@@ -155,7 +181,7 @@ public class PipelineBench {
             stats = built.stats(name);
             pools.add(built.pool(name));
         } else {
-            SaDatabase sad = tx ? null : rxSad();
+            SaDatabase sad = tx ? null : rxSad(true);
             running = construct(pipeline, source, sink, stats, sad, wirePool);
             pools.add(wirePool);
         }
@@ -176,13 +202,13 @@ public class PipelineBench {
                 i -> packet -> { });
     }
 
-    /** Every SA of the model for ESP input, anti-replay off (the ring of ESP packets repeats). */
-    private SaDatabase rxSad() throws ReflectiveOperationException {
+    /** Every SA of the model for ESP input; anti-replay off when a ring of ESP packets repeats. */
+    private SaDatabase rxSad(boolean replayOff) throws ReflectiveOperationException {
         @SuppressWarnings("unchecked")
         List<SaConfig> all = (List<SaConfig>) loader.loadClass(w.get("sas")).getField("ALL").get(null);
         SaDatabase sad = new SaDatabase();
         for (SaConfig c : all) {
-            sad.put(new SecurityAssociation(c.toBuilder().replayWindow(0).build()));
+            sad.put(new SecurityAssociation(replayOff ? c.toBuilder().replayWindow(0).build() : c));
         }
         return sad;
     }
@@ -230,6 +256,18 @@ public class PipelineBench {
             }
             return r;
         }
+        if (receiving != null) {
+            source.quota += OPS;
+            final long target = sink.packets + OPS;
+            while (sink.packets < target) {
+                running.runOnce();
+                receiving.runOnce();
+                if (stats.totalDrops() != 0 || rxStats.totalDrops() != 0) {
+                    throw new IllegalStateException("tx-rx dropped packets: tx " + stats + ", rx " + rxStats);
+                }
+            }
+            return sink.packets;
+        }
         source.quota += (long) OPS * perOp;
         while (source.quota > 0) {
             if (running.runOnce() < 0) {
@@ -253,13 +291,14 @@ public class PipelineBench {
                     linear += p.stats().linearisations.sum();
                 }
             }
-            long espPackets = "tx".equals(w.get("dir")) ? sink.packets : source.handedOut;
+            long espPackets = "rx".equals(w.get("dir")) ? source.handedOut : sink.packets;
             out.put("esp_packets", Long.toString(espPackets));
             out.put("delivered_packets", Long.toString(sink.packets));
             out.put("copies", Long.toString(copies));
             out.put("linearisations", Long.toString(linear));
             out.put("out_of_order", Long.toString(sink.outOfOrder));
-            out.put("drops", Long.toString(stats.totalDrops()));
+            long drops = stats.totalDrops() + (rxStats == null ? 0 : rxStats.totalDrops());
+            out.put("drops", Long.toString(drops));
             out.put("note", note);
             if (built != null) {
                 built.close();
@@ -274,8 +313,8 @@ public class PipelineBench {
             if (sink.badChecksums != 0) {
                 out.put("error", sink.badChecksums + " packets reached the host with a TCP checksum it could not verify");
             }
-            if (sink.packets == 0 || stats.totalDrops() != 0) {
-                out.put("error", "the trial measured drops, not ESP: " + stats);
+            if (sink.packets == 0 || drops != 0) {
+                out.put("error", "the trial measured drops, not ESP: " + stats + (rxStats == null ? "" : ", rx " + rxStats));
             }
         }
         StringBuilder text = new StringBuilder();
@@ -305,9 +344,24 @@ public class PipelineBench {
         long handedOut;
         private int next;
 
+        /** Number the packets in their IPv4 ID (header checksum patched), for an order check at the far end. */
+        boolean stampIds;
+        private int id;
+
         LoopSource(BufferPool pool, List<byte[]> ring) {
             this.pool = pool;
             this.ring = ring;
+        }
+
+        private void stamp(byte[] a, int ip) {
+            final int old = (a[ip + 4] & 0xFF) << 8 | (a[ip + 5] & 0xFF);
+            final int v = id++ & 0xFFFF;
+            a[ip + 4] = (byte) (v >>> 8);
+            a[ip + 5] = (byte) v;
+            final int sum = (a[ip + 10] & 0xFF) << 8 | (a[ip + 11] & 0xFF);
+            final int patched = InternetChecksum.adjust16(sum, old, v);
+            a[ip + 10] = (byte) (patched >>> 8);
+            a[ip + 11] = (byte) patched;
         }
 
         @Override
@@ -320,7 +374,11 @@ public class PipelineBench {
                 }
                 byte[] t = ring.get(next);
                 next = next + 1 == ring.size() ? 0 : next + 1;
-                System.arraycopy(t, 0, p.array(), p.put(t.length), t.length);
+                final int at = p.put(t.length);
+                System.arraycopy(t, 0, p.array(), at, t.length);
+                if (stampIds) {
+                    stamp(p.array(), at);
+                }
                 into.add(p);
                 n++;
                 quota--;
@@ -395,6 +453,9 @@ public class PipelineBench {
          * those the gateway marked verified (GRO checks every segment it coalesces): the work GRO saves the host.
          */
         boolean hostChecksums;
+        /** tx-rx: the inner packets' IPv4 IDs (numbered by the source) must arrive one up each time. */
+        boolean innerOrder;
+        private int lastId = -1;
         long packets;
         long outOfOrder;
         long badChecksums;
@@ -420,6 +481,13 @@ public class PipelineBench {
                     }
                     lastSpi = spi;
                     lastSeq = seq;
+                }
+                if (innerOrder) {
+                    final int id = (p.array()[p.data() + 4] & 0xFF) << 8 | (p.array()[p.data() + 5] & 0xFF);
+                    if (lastId >= 0 && id != ((lastId + 1) & 0xFFFF)) {
+                        outOfOrder++;
+                    }
+                    lastId = id;
                 }
                 if (hostChecksums && !p.hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED) && (!p.isLinear()
                         || InternetChecksum.verifyTransportChecksum(p.array(), p.data(), p.tail()) != InternetChecksum.Status.VALID)) {
@@ -526,6 +594,11 @@ public class PipelineBench {
                     case "jca-seal" -> {
                         System.arraycopy(plain[i], AT, buf, AT, shape[i]);
                         r += seal(buf, len, ++counter);
+                    }
+                    case "jca-seal-open" -> { // tx-rx: what one packet costs the crypto at both ends
+                        System.arraycopy(plain[i], AT, buf, AT, shape[i]);
+                        r += seal(buf, len, ++counter);
+                        r += open(buf, len, counter);
                     }
                     default -> {
                         flip = !flip;
