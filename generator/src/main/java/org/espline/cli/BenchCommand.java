@@ -318,7 +318,7 @@ final class BenchCommand {
             }
             long ooo = Long.parseLong(m.side.getProperty("out_of_order", "0"));
             if (ooo > 0) {
-                rowNotes.add(ooo + " ESP packets out of order");
+                rowNotes.add(ooo + " packets out of order");
             }
             if (r.dir.equals("rx") && r.tcp()) {
                 notes.add("rx rows of TCP writes: the sink verifies the TCP checksum of each packet it is handed, as the host "
