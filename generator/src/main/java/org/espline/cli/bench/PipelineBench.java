@@ -379,19 +379,24 @@ public class PipelineBench {
                 if (p == null) {
                     break;
                 }
-                byte[] t = ring.get(next);
-                next = next + 1 == ring.size() ? 0 : next + 1;
-                final int at = p.put(t.length);
-                System.arraycopy(t, 0, p.array(), at, t.length);
-                if (stampIds) {
-                    stamp(p.array(), at);
-                }
+                fill(p);
                 into.add(p);
                 n++;
                 quota--;
             }
             handedOut += n;
             return n;
+        }
+
+        /** Writes the next packet into the empty buffer {@code p}. */
+        void fill(PacketBuffer p) {
+            byte[] t = ring.get(next);
+            next = next + 1 == ring.size() ? 0 : next + 1;
+            final int at = p.put(t.length);
+            System.arraycopy(t, 0, p.array(), at, t.length);
+            if (stampIds) {
+                stamp(p.array(), at);
+            }
         }
     }
 
@@ -421,34 +426,22 @@ public class PipelineBench {
         }
 
         @Override
-        public int receive(PacketBatch into) {
-            int n = 0;
-            while (quota > 0 && into.remaining() > 0) {
-                PacketBuffer p = pool.acquire();
-                if (p == null) {
-                    break;
-                }
-                int from = segment * mss;
-                int len = Math.min(mss, payloadLength - from);
-                int total = Packets.IPV4 + Packets.TCP + len;
-                byte[] a = p.array();
-                int at = p.put(total);
-                System.arraycopy(write, 0, a, at, Packets.IPV4 + Packets.TCP);
-                System.arraycopy(write, Packets.IPV4 + Packets.TCP + from, a, at + Packets.IPV4 + Packets.TCP, len);
-                boolean last = segment == segments - 1;
-                ip.wrap(a, at).totalLength(total).identification(sequence & 0xFFFF).updateChecksum();
-                tcp.wrap(a, at + Packets.IPV4).sequenceNumber(sequence + from).flags(last ? 0x18 : 0x10);
-                InternetChecksum.updateTransportChecksum(a, at, at + total);
-                segment = last ? 0 : segment + 1;
-                if (last) {
-                    sequence += payloadLength;
-                }
-                into.add(p);
-                n++;
-                quota--;
+        void fill(PacketBuffer p) {
+            int from = segment * mss;
+            int len = Math.min(mss, payloadLength - from);
+            int total = Packets.IPV4 + Packets.TCP + len;
+            byte[] a = p.array();
+            int at = p.put(total);
+            System.arraycopy(write, 0, a, at, Packets.IPV4 + Packets.TCP);
+            System.arraycopy(write, Packets.IPV4 + Packets.TCP + from, a, at + Packets.IPV4 + Packets.TCP, len);
+            boolean last = segment == segments - 1;
+            ip.wrap(a, at).totalLength(total).identification(sequence & 0xFFFF).updateChecksum();
+            tcp.wrap(a, at + Packets.IPV4).sequenceNumber(sequence + from).flags(last ? 0x18 : 0x10);
+            InternetChecksum.updateTransportChecksum(a, at, at + total);
+            segment = last ? 0 : segment + 1;
+            if (last) {
+                sequence += payloadLength;
             }
-            handedOut += n;
-            return n;
         }
     }
 
