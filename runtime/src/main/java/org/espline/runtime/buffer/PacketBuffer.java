@@ -68,6 +68,11 @@ public final class PacketBuffer {
     public static final int FLAG_CRYPTO_DONE = 1;
     /** Metadata flag: the packet is handled by an offload device. */
     public static final int FLAG_OFFLOADED = 1 << 1;
+    /**
+     * Metadata flag, with {@link #FLAG_CRYPTO_DONE}: the device's verdict was an ICV failure (the stack drops the
+     * packet as it would after its own failed check).
+     */
+    public static final int FLAG_CRYPTO_FAILED = 1 << 2;
 
     /**
      * @param capacity     bytes in the backing array
