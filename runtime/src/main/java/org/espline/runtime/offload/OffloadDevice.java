@@ -45,6 +45,10 @@ public abstract class OffloadDevice implements AutoCloseable {
     private final XfrmStats events = new XfrmStats();
     private final long[] refusals = new long[AddResult.values().length];
     private final List<CryptoEngine> engines = new CopyOnWriteArrayList<>();
+    /** SAs {@link #addState} refused, so that pushing on first use asks once per SA. */
+    private final ConcurrentHashMap<SecurityAssociation, AddResult> refused = new ConcurrentHashMap<>();
+    /** Null: SAs are pushed only by {@link #addState}; else the names pushed on first use (empty: every SA). */
+    private volatile java.util.Set<String> pushOnFirstUse;
     private volatile boolean closed;
 
     protected OffloadDevice(String name, OffloadKind kind, OffloadCapabilities capabilities) {
@@ -95,7 +99,26 @@ public abstract class OffloadDevice implements AutoCloseable {
         }
         refusals[r.ordinal()]++;
         events.increment(XfrmCounter.EsplineOffloadStateRefused);
+        refused.put(sa, r);
         return r;
+    }
+
+    /**
+     * Push SAs when their first packet arrives rather than by {@link #addState} up front (for generated pipelines,
+     * which meet their SAs at run time): the SAs named in {@code names}, or every SA when it is empty. Each SA is
+     * offered once; a refusal stands.
+     */
+    public final void pushOnFirstUse(java.util.Set<String> names) {
+        this.pushOnFirstUse = java.util.Set.copyOf(names);
+    }
+
+    private DeviceState firstUse(SecurityAssociation sa) {
+        final java.util.Set<String> names = pushOnFirstUse;
+        if (names == null || refused.containsKey(sa) || (!names.isEmpty() && !names.contains(sa.config().name()))) {
+            return null;
+        }
+        addState(sa);
+        return states.get(sa);
     }
 
     /** Stops offloading {@code sa}: its next packets take the software path. The table slot stays used until {@link #freeState}. */
@@ -167,7 +190,10 @@ public abstract class OffloadDevice implements AutoCloseable {
      * headers. A rejection of a packet of an offloaded SA counts EsplineOffloadPacketRejected in {@link #events()}.
      */
     public final boolean offloadOk(SecurityAssociation sa, PacketBuffer p) {
-        final DeviceState st = states.get(sa);
+        DeviceState st = states.get(sa);
+        if (st == null) {
+            st = firstUse(sa);
+        }
         if (st == null || st.deleted) {
             return false;
         }
