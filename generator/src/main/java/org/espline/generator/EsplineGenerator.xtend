@@ -336,19 +336,19 @@ class EsplineGenerator {
 			}
 			«IF !asyncStages(p).empty»
 
-				/** Packets on the engine«IF asyncStages(p).size > 1»s«ENDIF» or device«IF asyncStages(p).size > 1»s«ENDIF» between calls: the pipeline keeps running until they are out. */
+				/** Packets on the «IF hasOffload(p)»device«ELSE»engine«ENDIF»«IF asyncStages(p).size > 1»s«ENDIF» between calls: the pipeline keeps running until they are out. */
 				@Override
 				protected int stagesInFlight() {
 					return «FOR st : asyncStages(p) SEPARATOR ' + '»«stageName(st)»«p.stages.indexOf(st)».inFlight()«ENDFOR»;
 				}
 
-				/** A full engine or device ring stops the pipeline pulling from its source: back-pressure, not drops. */
+				/** A full «IF hasOffload(p)»device ring«ELSE»engine«ENDIF» stops the pipeline pulling from its source: back-pressure, not drops. */
 				@Override
 				protected boolean stagesAcceptInput() {
 					return «FOR st : asyncStages(p) SEPARATOR ' && '»«stageName(st)»«p.stages.indexOf(st)».acceptsInput()«ENDFOR»;
 				}
 
-				/** Stops the engine and device threads once everything submitted is done. */
+				/** Stops the «IF hasOffload(p)»device«ELSE»engine«ENDIF» threads once everything submitted is done. */
 				@Override
 				public void close() {
 					«FOR st : asyncStages(p)»
@@ -398,11 +398,16 @@ class EsplineGenerator {
 		if (targets.size == 1) targets.head else null
 	}
 
-	/** SA-level offload: the names of the SAs pushed to the device (empty: every SA, for {@code encrypt offload X}). */
+	/** The names of the SAs pushed to the device; empty: every SA. */
 	def List<String> offloadSaNames(Stage st) {
 		val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: null }
-		if (placement instanceof OffloadRef) return #[]
 		val o = offloadOf(st)
+		if (placement instanceof OffloadRef) {
+			// The stage's own target takes the SAs that name it or no target; those naming another target stay off it.
+			val m = st.eContainer.eContainer as Model
+			val all = m.elements.filter(SecurityAssociation)
+			return if (all.forall[offload === null || offload == o]) #[] else all.filter[offload === null || offload == o].map[name].toList
+		}
 		offloadedSas(st).filter[offload == o].map[name].toList
 	}
 
@@ -411,6 +416,8 @@ class EsplineGenerator {
 	}
 
 	def CharSequence offloadDevice(Offload o) '''OffloadDevices.create("«o.name»", "«offloadType(o)»", Set.of(«FOR a : (o.aeadAlgorithms.map[literal] + o.cipherAlgorithms.map[literal] + o.integrityAlgorithms.map[literal]) SEPARATOR ', '»"«a»"«ENDFOR»), «o.saTableSize», «o.latencyMicros», «o.workers», «o.ringSize», false)'''
+
+	def boolean hasOffload(Pipeline p) { p.stages.exists[offloadOf(it) !== null] }
 
 	/** Stages with packets in flight between calls: engine stages and offload stages. */
 	def List<Stage> asyncStages(Pipeline p) { p.stages.filter[asyncEngine(it) !== null || offloadOf(it) !== null].toList }
@@ -754,7 +761,7 @@ class EsplineGenerator {
 						var source = «portExpression(p, p.source, true)»;
 						var sink = «portExpression(p, p.sink, false)»;
 						sinks.add(sink);
-						«IF engineStages(p).empty»
+						«IF asyncStages(p).empty»
 							return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
 						«ELSE»
 							«pipelineClassName(p)» pipeline = new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
