@@ -2,12 +2,14 @@ package org.espline.runtime.offload;
 
 import java.util.Objects;
 
+import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.engine.CryptoEngine;
 import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pipeline.DecryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.sa.SaDatabase;
+import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.stats.XfrmStats;
 
 /**
@@ -52,7 +54,9 @@ public final class OffloadDecryptStage implements Stage {
             for (int i = 0; i < n; i++) {
                 w.markReceived(in.get(i));
             }
+            final int from = out.size();
             stack.process(in, out);
+            reportEsn(out, from);
             return;
         }
         if (stack == null) {
@@ -65,8 +69,25 @@ public final class OffloadDecryptStage implements Stage {
         }
         m.limit(out.remaining());
         engine.process(in, m);
+        final int from = out.size();
         stack.process(m, out);
         m.clear();
+        reportEsn(out, from);
+    }
+
+    /**
+     * The stack's replay window advanced past these packets: tell the device ({@code xdo_dev_state_advance_esn}), so
+     * its inference of the high half follows the stack's even across packets it did not see (software fallback).
+     */
+    private void reportEsn(PacketBatch out, int from) {
+        final OffloadDevice d = device;
+        final int n = out.size();
+        for (int i = from; i < n; i++) {
+            final PacketBuffer p = out.get(i);
+            if (p.securityAssociation() instanceof SecurityAssociation sa && sa.config().esn()) {
+                d.advanceEsn(sa, p.sequenceNumber());
+            }
+        }
     }
 
     @Override

@@ -228,4 +228,44 @@ class OffloadFallbackTest {
         }
         assertEquals(0, pool.outstanding());
     }
+
+    /**
+     * {@code advanceEsn}: a device whose view of an ESN window is behind (the stack advanced it with packets the
+     * device never saw) infers the wrong high half and fails the ICV; told the stack's window, it verifies.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"NIC", "ACCELERATOR", "SOFTWARE"})
+    void advanceEsnBringsTheDevicesWindowAlong(Backend backend) {
+        BufferPool pool = OffloadFixture.pool(64);
+        long far = 0x2_0000_0000L;
+        SaConfig sent = OffloadFixture.sa(Suite.GCM128, 0x300, SaMode.TUNNEL, false, false, true, far, 3);
+        SaConfig received = OffloadFixture.sa(Suite.GCM128, 0x300, SaMode.TUNNEL, false, false, true, 0, 3);
+        List<byte[]> plain = traffic(false).subList(0, 4);
+        Run wire = encrypt(SoftwareDevice.jca("sw"), new SaConfig[] {sent}, new boolean[] {false}, plain, pool);
+        for (boolean tell : new boolean[] {false, true}) {
+            try (OffloadDevice device = backend.create()) {
+                SaDatabase sad = new SaDatabase();
+                SecurityAssociation rx = new SecurityAssociation(received);
+                sad.put(rx);
+                assertTrue(device.addState(rx).offloaded());
+                // The stack's window moved on without the device (e.g. packets decrypted in software meanwhile).
+                assertTrue(rx.replayWindow().advance(far));
+                if (tell) {
+                    device.advanceEsn(rx, rx.replayWindow().top());
+                }
+                XfrmStats stats = new XfrmStats();
+                List<byte[]> back = OffloadFixture.run(new OffloadDecryptStage(device, sad, stats, false), plain.size(),
+                        i -> OffloadFixture.load(pool, wire.got().get(i), null), null);
+                if (tell) {
+                    assertEquals(plain.size(), back.size(), stats::toString);
+                    assertEquals(plain.size(), device.counters(rx).packets());
+                } else {
+                    assertEquals(0, back.size(), "the device inferred the wrong high half: " + stats);
+                    assertEquals(plain.size(), stats.get(XfrmCounter.XfrmInStateProtoError));
+                    assertEquals(plain.size(), device.counters(rx).icvFailures());
+                }
+            }
+        }
+        assertEquals(0, pool.outstanding());
+    }
 }
