@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.espline.dsl.runtime.ModelException;
+import org.espline.dsl.runtime.ModelOffloads;
 import org.espline.dsl.runtime.ModelSas;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
@@ -17,10 +20,18 @@ import org.espline.runtime.config.ConfigException;
 import org.espline.runtime.config.XfrmStateParser;
 import org.espline.runtime.esp.EspInput;
 import org.espline.runtime.esp.EspOutput;
+import org.espline.runtime.offload.AddResult;
+import org.espline.runtime.offload.OffloadDecryptStage;
+import org.espline.runtime.offload.OffloadDevice;
+import org.espline.runtime.offload.OffloadDevices;
+import org.espline.runtime.offload.OffloadEncryptStage;
+import org.espline.runtime.offload.OffloadSaCounters;
 import org.espline.runtime.pcap.PcapFormatException;
 import org.espline.runtime.pcap.PcapReader;
 import org.espline.runtime.pcap.PcapRecord;
 import org.espline.runtime.pcap.PcapWriter;
+import org.espline.runtime.pipeline.PacketBatch;
+import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SaMode;
@@ -34,11 +45,15 @@ import org.espline.runtime.stats.XfrmStats;
  */
 final class PcapCommand {
     static final String USAGE = String.join("\n",
-            "usage: espline pcap encrypt --sa FILE [--spi 0xNNNN] [--stats-json FILE] IN.pcap OUT.pcap",
-            "       espline pcap decrypt --sa FILE [--stats-json FILE] IN.pcap OUT.pcap",
+            "usage: espline pcap encrypt --sa FILE [--spi 0xNNNN] [--offload BACKEND] [--stats-json FILE] IN.pcap OUT.pcap",
+            "       espline pcap decrypt --sa FILE [--offload BACKEND] [--stats-json FILE] IN.pcap OUT.pcap",
             "  --sa FILE          SAs in 'ip xfrm state add ...' lines or the 'ip xfrm state' listing,",
             "                     or an Espline model (a file named *.espl, with the files it imports)",
             "  --spi 0xNNNN       the SA to encrypt with (needed when FILE has several)",
+            "  --offload BACKEND  run the crypto on an offload backend: software, bouncycastle, accelerator or",
+            "                     inline-nic (SAs it refuses, and packets it rejects, go through software, counted",
+            "                     as EsplineOffloadFallback); from a model, the SA's own 'offload' target is used",
+            "                     unless --offload overrides it",
             "  --stats-json FILE  write the counters (Linux xfrm_stat names) as a JSON object");
 
     /** Room for outer IPv6 + UDP + ESP + IV in front, and the largest trailer + ICV behind. */
@@ -95,6 +110,7 @@ final class PcapCommand {
         Path saFile = null;
         Path statsJson = null;
         Integer spi = null;
+        String offload = null;
         List<Path> files = new ArrayList<>();
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
@@ -104,6 +120,13 @@ final class PcapCommand {
                     break;
                 case "--stats-json":
                     statsJson = Path.of(value(args, ++i, a));
+                    break;
+                case "--offload":
+                    offload = value(args, ++i, a);
+                    if (OffloadDevices.canonicalType(offload) == null || !OffloadDevices.CLI_NAMES.contains(offload)) {
+                        throw new UsageException("--offload: '" + offload + "' is not a backend (expected "
+                                + String.join(", ", OffloadDevices.CLI_NAMES) + ")");
+                    }
                     break;
                 case "--spi":
                     if (!encrypt) {
@@ -131,13 +154,43 @@ final class PcapCommand {
             sad.put(new SecurityAssociation(c));
         }
         RunTotals totals;
-        if (encrypt) {
-            SecurityAssociation sa = chooseOutboundSa(sad, spi, saFile);
-            totals = encrypt(files.get(0), files.get(1), sa, stats);
-        } else {
-            totals = decrypt(files.get(0), files.get(1), sad, stats);
+        OffloadDevice device = offload != null ? OffloadDevices.forCli(offload) : modelOffload(saFile, sad);
+        try {
+            if (device != null && offload != null) {
+                for (SecurityAssociation sa : sad.all()) {
+                    AddResult r = device.addState(sa);
+                    if (!r.offloaded()) {
+                        out.println("offload " + device.name() + ": SA " + sa.config().name() + " goes through software: "
+                                + r.reason());
+                    }
+                }
+            } else if (device != null) {
+                for (SecurityAssociation sa : sad.all()) {
+                    if (!device.holds(sa)) {
+                        out.println("offload " + device.name() + ": SA " + sa.config().name()
+                                + " goes through software (not offloaded to it)");
+                    }
+                }
+            }
+            if (encrypt) {
+                SecurityAssociation sa = chooseOutboundSa(sad, spi, saFile);
+                totals = device == null ? encrypt(files.get(0), files.get(1), sa, stats)
+                        : throughStage(files.get(0), files.get(1), stats, new OffloadEncryptStage(device, stats), sa,
+                                XfrmCounter.XfrmOutError);
+            } else {
+                totals = device == null ? decrypt(files.get(0), files.get(1), sad, stats)
+                        : throughStage(files.get(0), files.get(1), stats, new OffloadDecryptStage(device, sad, stats, false),
+                                null, XfrmCounter.XfrmInHdrError);
+            }
+        } finally {
+            if (device != null) {
+                device.close();
+            }
         }
         printSummary(encrypt, totals, stats, sad);
+        if (device != null) {
+            printDevice(device, sad);
+        }
         if (statsJson != null) {
             Files.writeString(statsJson, StatsJson.format(totals.records, totals.written, stats, sad), StandardCharsets.UTF_8);
         }
@@ -249,6 +302,89 @@ final class PcapCommand {
             }
         }
         return new RunTotals(records, written);
+    }
+
+    /** Packets read per call of an offload stage. */
+    private static final int BATCH = 32;
+
+    /**
+     * As {@link #transform}, through an offload stage: batches, packets in flight on the device's threads, BUSY
+     * answered by holding input back, drained at the end. Outputs keep their record's timestamp.
+     */
+    private static RunTotals throughStage(Path in, Path outFile, XfrmStats stats, Stage stage, SecurityAssociation sa,
+                                          XfrmCounter oversize) throws IOException {
+        // Room for a batch, a batch held back, and the device's ring (a model's ring may be deeper: then the device
+        // is simply never full here).
+        BufferPool pool = new BufferPool(BATCH * 2 + OffloadDevices.CLI_RING * 2, HEADROOM, MAX_PACKET, TAILROOM, 1);
+        Map<PacketBuffer, long[]> times = new IdentityHashMap<>();
+        PacketBatch batch = new PacketBatch(BATCH);
+        PacketBatch done = new PacketBatch(BATCH * 4);
+        long records = 0;
+        long written = 0;
+        try (PcapReader reader = new PcapReader(in); PcapWriter writer = new PcapWriter(outFile)) {
+            PcapRecord r = new PcapRecord();
+            boolean more = true;
+            while (more || stage.inFlight() > 0) {
+                // Read only while a buffer is free: a record is never read without one to hold it.
+                while (more && stage.acceptsInput() && batch.size() < BATCH && pool.outstanding() < pool.capacity()) {
+                    if (!reader.next(r)) {
+                        more = false;
+                        break;
+                    }
+                    records++;
+                    if (!r.isIp()) {
+                        stats.increment(XfrmCounter.EsplineSkippedNotEsp);
+                        continue;
+                    }
+                    if (r.ipLength() > MAX_PACKET) {
+                        stats.increment(oversize);
+                        continue;
+                    }
+                    PacketBuffer buf = pool.acquire();
+                    int at = buf.put(r.ipLength());
+                    System.arraycopy(r.data(), r.ipOffset(), buf.array(), at, r.ipLength());
+                    buf.securityAssociation(sa);
+                    times.put(buf, new long[] {r.timestampSeconds(), r.timestampNanos() / 1000});
+                    batch.add(buf);
+                }
+                stage.process(batch, done);
+                batch.clear();
+                for (int i = 0; i < done.size(); i++) {
+                    PacketBuffer p = done.get(i);
+                    long[] t = times.remove(p);
+                    byte[] bytes = p.toByteArray();
+                    writer.write(bytes, 0, bytes.length, t == null ? 0 : t[0], t == null ? 0 : (int) t[1]);
+                    written++;
+                    p.release();
+                }
+                done.clear();
+                if (done.isEmpty() && stage.inFlight() > 0 && !stage.acceptsInput()) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        return new RunTotals(records, written);
+    }
+
+    /** From a model: the device its SAs name with {@code offload} (the first SA's that names one), else null. */
+    private static OffloadDevice modelOffload(Path saFile, SaDatabase sad) throws ModelException {
+        if (saFile.getFileName() == null || !saFile.getFileName().toString().endsWith(".espl")) {
+            return null;
+        }
+        return new ModelOffloads(new ModelSas().load(saFile)).deviceForSas(sad.all());
+    }
+
+    private void printDevice(OffloadDevice device, SaDatabase sad) {
+        out.println("offload " + device.name() + " (" + device.kind().name().toLowerCase(java.util.Locale.ROOT) + "): "
+                + device.events().snapshot().entrySet().stream().filter(e -> e.getValue() != 0)
+                        .map(e -> e.getKey().name() + " " + e.getValue()).reduce((a, b) -> a + ", " + b).orElse("no events"));
+        for (SecurityAssociation sa : sad.all()) {
+            OffloadSaCounters c = device.counters(sa);
+            if (c != null && c.packets() != 0) {
+                out.println("  SA " + sa.config().name() + " on the device: " + c.packets() + " packets, " + c.bytes()
+                        + " bytes, " + c.icvFailures() + " ICV failures");
+            }
+        }
     }
 
     private static PacketBuffer load(BufferPool pool, PcapRecord r) {

@@ -20,6 +20,7 @@ import org.espline.dsl.espline.DecryptStage
 import org.espline.dsl.espline.EncryptStage
 import org.espline.dsl.espline.Engine
 import org.espline.dsl.espline.EngineRef
+import org.espline.dsl.espline.Offload
 import org.espline.dsl.espline.OffloadRef
 import org.espline.dsl.espline.EsplinePackage
 import org.espline.dsl.espline.GroStage
@@ -307,7 +308,7 @@ class EsplineGenerator {
 		 «ENDFOR»
 		 * Not thread-safe: one instance per worker thread.
 		 */
-		public final class «pipelineClassName(p)» extends AbstractPipeline«IF !engineStages(p).empty» implements AutoCloseable«ENDIF» {
+		public final class «pipelineClassName(p)» extends AbstractPipeline«IF !asyncStages(p).empty» implements AutoCloseable«ENDIF» {
 			public static final int BATCH_SIZE = «batchSize(p)»;
 			«IF gso(p) !== null»
 				/** Packets a work batch holds: a batch of super-packets of up to 64 KiB, each cut into segments of «gso(p).mss» bytes. */
@@ -333,35 +334,36 @@ class EsplineGenerator {
 				«ENDFOR»
 				return «IF p.stages.size % 2 == 0»x«ELSE»y«ENDIF»;
 			}
-			«IF !engineStages(p).empty»
+			«IF !asyncStages(p).empty»
 
-				/** Packets on the engine«IF engineStages(p).size > 1»s«ENDIF» between calls: the pipeline keeps running until they are out. */
+				/** Packets on the «IF hasOffload(p)»device«ELSE»engine«ENDIF»«IF asyncStages(p).size > 1»s«ENDIF» between calls: the pipeline keeps running until they are out. */
 				@Override
 				protected int stagesInFlight() {
-					return «FOR st : engineStages(p) SEPARATOR ' + '»«stageName(st)»«p.stages.indexOf(st)».inFlight()«ENDFOR»;
+					return «FOR st : asyncStages(p) SEPARATOR ' + '»«stageName(st)»«p.stages.indexOf(st)».inFlight()«ENDFOR»;
 				}
 
-				/** A full engine stops the pipeline pulling from its source: back-pressure, not drops. */
+				/** A full «IF hasOffload(p)»device ring«ELSE»engine«ENDIF» stops the pipeline pulling from its source: back-pressure, not drops. */
 				@Override
 				protected boolean stagesAcceptInput() {
-					return «FOR st : engineStages(p) SEPARATOR ' && '»«stageName(st)»«p.stages.indexOf(st)».acceptsInput()«ENDFOR»;
+					return «FOR st : asyncStages(p) SEPARATOR ' && '»«stageName(st)»«p.stages.indexOf(st)».acceptsInput()«ENDFOR»;
 				}
 
-				/** Stops the engine threads once everything submitted is done. */
+				/** Stops the «IF hasOffload(p)»device«ELSE»engine«ENDIF» threads once everything submitted is done. */
 				@Override
 				public void close() {
-					«FOR st : engineStages(p)»
-						«stageName(st)»«p.stages.indexOf(st)».engine().close();
+					«FOR st : asyncStages(p)»
+						«IF offloadOf(st) !== null»
+							offload«p.stages.indexOf(st)».close();
+						«ELSE»
+							«stageName(st)»«p.stages.indexOf(st)».engine().close();
+						«ENDIF»
 					«ENDFOR»
 				}
 			«ENDIF»
 		}
 	'''
 
-	/**
-	 * Where the model puts this pipeline's crypto, said plainly: the runtime has no asynchronous engines (issue 5) or
-	 * offload devices (issue 6) yet, so the generated code runs crypto inline and says so rather than pretend.
-	 */
+	/** Where the model puts this pipeline's crypto, said plainly in the class comment. */
 	def List<String> placements(Pipeline p) {
 		val out = <String>newArrayList
 		for (st : p.stages) {
@@ -369,12 +371,56 @@ class EsplineGenerator {
 			if (placement instanceof EngineRef) {
 				val e = asyncEngine(st)
 				if (e !== null) out += '''«stageName(st)» runs on engine «e.name»: «e.workers» worker thread«IF e.workers != 1»s«ENDIF», a queue of «engineQueue(e)», released in «engineOrder(e).toLowerCase.replace('_', '-')» order; close() drains it.'''
-			} else if (placement instanceof OffloadRef) {
-				out += '''«stageName(st)» names offload «placement.offload.name»: this release runs its software fallback inline (the JCA path).'''
+			}
+			val o = offloadOf(st)
+			if (o !== null) {
+				out += '''«stageName(st)» runs on offload «o.name» («offloadType(o)»)«IF !(placement instanceof OffloadRef)», the target its SAs «offloadSaNames(st).join(', ')» name«ENDIF»: «IF placement instanceof OffloadRef»its SAs are«ELSE»they are«ENDIF» pushed to the device on first use; what it refuses goes through software, counted as EsplineOffloadFallback. close() drains and stops it.'''
 			}
 		}
 		out
 	}
+
+	/** The SAs of the model that name an offload target with {@code offload X}. */
+	def List<SecurityAssociation> offloadedSas(Stage st) {
+		val m = st.eContainer.eContainer as Model
+		m.elements.filter(SecurityAssociation).filter[offload !== null && !offload.eIsProxy].toList
+	}
+
+	/**
+	 * The device a crypto stage runs on: its own {@code offload X}; or, for a plain encrypt/decrypt, the one target
+	 * the model's SAs name (SA-level offload); null otherwise (inline or an engine).
+	 */
+	def Offload offloadOf(Stage st) {
+		val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: return null }
+		if (placement instanceof OffloadRef) return if (placement.offload !== null && !placement.offload.eIsProxy) placement.offload
+		if (placement !== null) return null
+		val targets = offloadedSas(st).map[offload].toSet
+		if (targets.size == 1) targets.head else null
+	}
+
+	/** The names of the SAs pushed to the device; empty: every SA. */
+	def List<String> offloadSaNames(Stage st) {
+		val placement = switch st { EncryptStage: st.crypto DecryptStage: st.crypto default: null }
+		val o = offloadOf(st)
+		if (placement instanceof OffloadRef) {
+			// The stage's own target takes the SAs that name it or no target; those naming another target stay off it.
+			val m = st.eContainer.eContainer as Model
+			val all = m.elements.filter(SecurityAssociation)
+			return if (all.forall[offload === null || offload == o]) #[] else all.filter[offload === null || offload == o].map[name].toList
+		}
+		offloadedSas(st).filter[offload == o].map[name].toList
+	}
+
+	def String offloadType(Offload o) {
+		if (o.eIsSet(EsplinePackage.Literals.OFFLOAD__KIND)) o.kind.literal else 'software'
+	}
+
+	def CharSequence offloadDevice(Offload o) '''OffloadDevices.create("«o.name»", "«offloadType(o)»", Set.of(«FOR a : (o.aeadAlgorithms.map[literal] + o.cipherAlgorithms.map[literal] + o.integrityAlgorithms.map[literal]) SEPARATOR ', '»"«a»"«ENDFOR»), «o.saTableSize», «o.latencyMicros», «o.workers», «o.ringSize», false)'''
+
+	def boolean hasOffload(Pipeline p) { p.stages.exists[offloadOf(it) !== null] }
+
+	/** Stages with packets in flight between calls: engine stages and offload stages. */
+	def List<Stage> asyncStages(Pipeline p) { p.stages.filter[asyncEngine(it) !== null || offloadOf(it) !== null].toList }
 
 	/** The asynchronous engine a crypto stage runs on, or null when it runs inline (no engine, 'inline', or no workers). */
 	def Engine asyncEngine(Stage st) {
@@ -406,8 +452,8 @@ class EsplineGenerator {
 		for (st : p.stages) {
 			switch st {
 				ClassifyStage: s += #['org.espline.runtime.pipeline.ClassifyStage', 'org.espline.runtime.stats.XfrmStats']
-				EncryptStage: s += if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.EncryptStage', 'org.espline.runtime.stats.XfrmStats']
-				DecryptStage: s += if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.DecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats']
+				EncryptStage: s += if (offloadOf(st) !== null) #['java.util.Set', 'org.espline.runtime.offload.OffloadDevice', 'org.espline.runtime.offload.OffloadDevices', 'org.espline.runtime.offload.OffloadEncryptStage', 'org.espline.runtime.stats.XfrmStats'] else if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.EncryptStage', 'org.espline.runtime.stats.XfrmStats']
+				DecryptStage: s += if (offloadOf(st) !== null) #['java.util.Set', 'org.espline.runtime.offload.OffloadDevice', 'org.espline.runtime.offload.OffloadDevices', 'org.espline.runtime.offload.OffloadDecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats'] else if (asyncEngine(st) !== null) #['org.espline.runtime.engine.CryptoEngine', 'org.espline.runtime.engine.EngineStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats'] else #['org.espline.runtime.pipeline.DecryptStage', 'org.espline.runtime.sa.SaDatabase', 'org.espline.runtime.stats.XfrmStats']
 				ChecksumStage: s += #['org.espline.runtime.pipeline.ChecksumStage', 'org.espline.runtime.stats.XfrmCounter', 'org.espline.runtime.stats.XfrmStats']
 				TapStage: s += #['org.espline.runtime.pipeline.TapStage', 'org.espline.runtime.pipeline.PacketSink']
 				GsoStage: s += #['org.espline.runtime.pipeline.GsoStage', 'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.stats.XfrmStats']
@@ -438,14 +484,27 @@ class EsplineGenerator {
 
 	def String stageName(Stage s) { s.eClass.name.replace('Stage', '').toLowerCase }
 
-	def String stageType(Stage s) { if (asyncEngine(s) !== null) 'EngineStage' else if (supported(s)) s.eClass.name else 'Stage' }
+	def String stageType(Stage s) { if (offloadOf(s) !== null) 'Offload' + s.eClass.name else if (asyncEngine(s) !== null) 'EngineStage' else if (supported(s)) s.eClass.name else 'Stage' }
 
-	def stageField(Stage s, int i) '''private final «stageType(s)» «stageName(s)»«i»;'''
+	def stageField(Stage s, int i) '''
+		«IF offloadOf(s) !== null»
+			private final OffloadDevice offload«i»;
+		«ENDIF»
+		private final «stageType(s)» «stageName(s)»«i»;
+	'''
+
+	def offloadInit(Stage s, int i) '''
+		this.offload«i» = «offloadDevice(offloadOf(s))»;
+		this.offload«i».pushOnFirstUse(Set.of(«FOR n : offloadSaNames(s) SEPARATOR ', '»"«n»"«ENDFOR»));
+	'''
 
 	def dispatch stageInit(Input in, ClassifyStage s, int i) '''this.classify«i» = new ClassifyStage(«policiesClassName(in)».SPD, stats);'''
 
 	def dispatch stageInit(Input in, EncryptStage s, int i) '''
-		«IF asyncEngine(s) !== null»
+		«IF offloadOf(s) !== null»
+			«offloadInit(s, i)»
+			this.encrypt«i» = new OffloadEncryptStage(offload«i», stats);
+		«ELSEIF asyncEngine(s) !== null»
 			this.encrypt«i» = new EngineStage(CryptoEngine.encrypting("«asyncEngine(s).name»-«(s.eContainer as Pipeline).name»", «asyncEngine(s).workers», «engineQueue(asyncEngine(s))», CryptoEngine.Order.«engineOrder(asyncEngine(s))», stats));
 		«ELSE»
 			this.encrypt«i» = new EncryptStage(stats);
@@ -453,7 +512,10 @@ class EsplineGenerator {
 	'''
 
 	def dispatch stageInit(Input in, DecryptStage s, int i) '''
-		«IF asyncEngine(s) !== null»
+		«IF offloadOf(s) !== null»
+			«offloadInit(s, i)»
+			this.decrypt«i» = new OffloadDecryptStage(offload«i», sad, stats, false);
+		«ELSEIF asyncEngine(s) !== null»
 			this.decrypt«i» = new EngineStage(CryptoEngine.decrypting("«asyncEngine(s).name»-«(s.eContainer as Pipeline).name»", «asyncEngine(s).workers», «engineQueue(asyncEngine(s))», CryptoEngine.Order.«engineOrder(asyncEngine(s))», sad, stats, false));
 		«ELSE»
 			this.decrypt«i» = new DecryptStage(sad, stats, false);
@@ -699,7 +761,7 @@ class EsplineGenerator {
 						var source = «portExpression(p, p.source, true)»;
 						var sink = «portExpression(p, p.sink, false)»;
 						sinks.add(sink);
-						«IF engineStages(p).empty»
+						«IF asyncStages(p).empty»
 							return new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);
 						«ELSE»
 							«pipelineClassName(p)» pipeline = new «pipelineClassName(p)»(«constructorArguments(p).join(', ')»);

@@ -1,5 +1,6 @@
 package org.espline.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,5 +162,38 @@ class MainTest {
         assertEquals(2, run("pcap", "decrypt", "--bogus"));
         assertEquals(2, run("frobnicate"));
         assertEquals(2, run("pcap", "encrypt", "--sa", demoSas().toString(), "--spi", "0xnothex", "a", "b"));
+    }
+
+    /** Each backend restores the demo capture and writes the same ESP as the plain software path. */
+    @Test
+    void offloadBackendsWriteTheSoftwareBytesAndCountNoFallback() throws IOException {
+        Path sas = demoSas();
+        Path plain = demoPcap();
+        Path reference = dir.resolve("reference.pcap");
+        assertEquals(0, run("pcap", "encrypt", "--sa", sas.toString(), "--spi", "0x1001", plain.toString(), reference.toString()), err());
+        for (String backend : List.of("software", "bouncycastle", "accelerator", "inline-nic")) {
+            Path esp = dir.resolve(backend + "-esp.pcap");
+            Path back = dir.resolve(backend + "-back.pcap");
+            Path stats = dir.resolve(backend + "-stats.json");
+            assertEquals(0, run("pcap", "encrypt", "--offload", backend, "--sa", sas.toString(), "--spi", "0x1001",
+                    plain.toString(), esp.toString()), err());
+            assertArrayEquals(Files.readAllBytes(reference), Files.readAllBytes(esp), backend + ": ESP differs from software");
+            assertEquals(0, run("pcap", "decrypt", "--offload", backend, "--sa", sas.toString(), "--stats-json",
+                    stats.toString(), esp.toString(), back.toString()), err());
+            byte[] a = Files.readAllBytes(plain);
+            byte[] b = Files.readAllBytes(back);
+            assertTrue(Arrays.equals(a, 24, a.length, b, 24, b.length), backend + ": decrypted capture equals the original");
+            String json = Files.readString(stats);
+            assertTrue(json.contains("\"EsplineInDelivered\": 14"), json);
+            assertTrue(json.contains("\"EsplineOffloadFallback\": 0"), json);
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("offload " + backend), out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void unknownOffloadBackendIsAUsageError() throws IOException {
+        assertEquals(2, run("pcap", "encrypt", "--offload", "quantum", "--sa", demoSas().toString(), "a", "b"));
+        assertTrue(err().contains("--offload: 'quantum' is not a backend (expected software, bouncycastle, accelerator, inline-nic)"), err());
+        assertFalse(err().contains("\tat "), "no stack trace: " + err());
     }
 }

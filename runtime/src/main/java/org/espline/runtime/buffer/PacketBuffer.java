@@ -69,11 +69,16 @@ public final class PacketBuffer {
     /** Metadata flag: the packet is handled by an offload device. */
     public static final int FLAG_OFFLOADED = 1 << 1;
     /**
+     * Metadata flag, with {@link #FLAG_CRYPTO_DONE}: the device's verdict was an ICV failure (the stack drops the
+     * packet as it would after its own failed check).
+     */
+    public static final int FLAG_CRYPTO_FAILED = 1 << 2;
+    /**
      * Metadata flag: the transport checksum was verified on the way in (Linux's CHECKSUM_UNNECESSARY), e.g. by GRO,
      * which checks every segment it coalesces; a port may tell the host so (virtio-net's DATA_VALID) instead of
      * having the host sum the packet again.
      */
-    public static final int FLAG_CHECKSUM_VERIFIED = 1 << 2;
+    public static final int FLAG_CHECKSUM_VERIFIED = 1 << 3;
 
     /**
      * @param capacity     bytes in the backing array

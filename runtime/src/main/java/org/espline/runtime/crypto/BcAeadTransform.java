@@ -42,6 +42,11 @@ final class BcAeadTransform extends AeadTransform {
         return new BcAeadTransform("AES-GCM", GCMBlockCipher.newInstance(AESEngine.newInstance(), new BasicGCMMultiplier()), sa);
     }
 
+    /** Any AEAD engine of Bouncy Castle's with the ESP nonce and AAD (the {@code bouncycastle} offload backend). */
+    static BcAeadTransform of(String name, AEADCipher aead, SaConfig sa) {
+        return new BcAeadTransform(name, aead, sa);
+    }
+
     private BcAeadTransform(String name, AEADCipher aead, SaConfig sa) {
         super(name, sa, 8, 12, 16);
         this.aead = aead;

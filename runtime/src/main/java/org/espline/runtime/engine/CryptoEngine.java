@@ -90,6 +90,67 @@ public final class CryptoEngine implements AutoCloseable {
         NONE
     }
 
+    /**
+     * What a worker does with one ticket. The engine's own work is the inline stages' ({@link EspOutput},
+     * {@link EspInput}); an offload device that models hardware on its own threads supplies another (its engines,
+     * its service time) through {@link DeviceHooks}. One instance per thread, made on that thread.
+     */
+    public interface Work {
+        /**
+         * Outbound: encapsulate and seal {@code p} with {@code sa}, counting the outcome as {@link EspOutput} does.
+         *
+         * @param seq the sequence number taken at submission, or 0 when the engine was told not to take it
+         *            ({@link DeviceHooks#sequenceOnSubmit()} false: the work owns the SA's counter)
+         */
+        XfrmCounter encrypt(PacketBuffer p, SecurityAssociation sa, long seq);
+
+        /** Inbound: whatever the engine's consumer expects; the outcome decides delivery as for the inline stage. */
+        XfrmCounter decrypt(PacketBuffer p);
+    }
+
+    /**
+     * On the submitting thread, for each outbound packet with an SA: true to hand it to the workers, false when
+     * the caller's software path must do it there and then (an offload device's fallback).
+     */
+    @FunctionalInterface
+    public interface Admission {
+        boolean admit(PacketBuffer p, SecurityAssociation sa);
+    }
+
+    /**
+     * How an offload device runs on this engine's ring: its own per-thread {@link Work}; an admission check
+     * (outbound, may be null: admit all); whether the submitting thread takes the sequence number (crypto offload)
+     * or the work does (packet offload: the device owns the counter; then one worker keeps arrival order). A
+     * device engine never runs tickets on the pipeline thread ({@link #help} does nothing): the point of the
+     * device is that the pipeline thread does not do the crypto.
+     */
+    public record DeviceHooks(java.util.function.Supplier<Work> work, Admission admission, boolean sequenceOnSubmit) {
+        public DeviceHooks {
+            Objects.requireNonNull(work, "work");
+        }
+    }
+
+    /** The inline stages' work, for an engine without device hooks. */
+    private static final class InlineWork implements Work {
+        private final EspOutput out;
+        private final EspInput in;
+
+        InlineWork(Direction direction, XfrmStats stats, SaDatabase sad) {
+            this.out = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
+            this.in = direction == Direction.DECRYPT ? new EspInput(sad, stats) : null;
+        }
+
+        @Override
+        public XfrmCounter encrypt(PacketBuffer p, SecurityAssociation sa, long seq) {
+            return out.encapsulate(p, sa, seq);
+        }
+
+        @Override
+        public XfrmCounter decrypt(PacketBuffer p) {
+            return in.decapsulate(p);
+        }
+    }
+
     /** Lanes of the per-SA reorder point (one bit each in a {@code long}). */
     static final int LANES = 64;
     /** The lane mask of a packet without an SA under {@link Order#PER_SA}: ordered against every lane. */
@@ -108,6 +169,8 @@ public final class CryptoEngine implements AutoCloseable {
     private final XfrmStats events = new XfrmStats();
     private final SaDatabase sad;
     private final boolean passClear;
+    /** Null for the engine's own work. */
+    private final DeviceHooks device;
 
     // --- slots: written by the submitter before publishing, read by the claiming worker, results back ---
     private final PacketBuffer[] packets;
@@ -131,9 +194,10 @@ public final class CryptoEngine implements AutoCloseable {
     static final int LOOKAHEAD = 64;
 
     private final EspOutput preparer;
+    private final Admission admission;
+    private final boolean sequenceOnSubmit;
     /** The pipeline thread's own ESP code for {@link #help} (created on first use, on that thread). */
-    private EspOutput helperOut;
-    private EspInput helperIn;
+    private Work helper;
     private long helped;
     private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
 
@@ -147,7 +211,7 @@ public final class CryptoEngine implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private CryptoEngine(String name, Direction direction, int workers, int capacity, Order order, XfrmStats stats,
-                         SaDatabase sad, boolean passClear) {
+                         SaDatabase sad, boolean passClear, DeviceHooks device) {
         if (workers < 1 || capacity < 1) {
             throw new IllegalArgumentException("engine " + name + ": workers: " + workers + ", queue: " + capacity
                     + " (expected: workers >= 1, queue >= 1)");
@@ -159,6 +223,7 @@ public final class CryptoEngine implements AutoCloseable {
         this.stats = Objects.requireNonNull(stats, "stats");
         this.sad = sad;
         this.passClear = passClear;
+        this.device = device;
         this.packets = new PacketBuffer[capacity];
         this.sas = new SecurityAssociation[capacity];
         this.sequences = new long[capacity];
@@ -170,6 +235,8 @@ public final class CryptoEngine implements AutoCloseable {
         java.util.Arrays.fill(released, true);
         this.waited = new boolean[capacity];
         this.preparer = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
+        this.admission = device == null ? null : device.admission();
+        this.sequenceOnSubmit = device == null || device.sequenceOnSubmit();
         this.workers = new Worker[workers];
         for (int i = 0; i < workers; i++) {
             this.workers[i] = new Worker("espline-" + name + "-" + i);
@@ -188,7 +255,7 @@ public final class CryptoEngine implements AutoCloseable {
      * @param queue   packets in flight at most (submitted and not yet polled), at least 1
      */
     public static CryptoEngine encrypting(String name, int workers, int queue, Order order, XfrmStats stats) {
-        return new CryptoEngine(name, Direction.ENCRYPT, workers, queue, order, stats, null, false);
+        return new CryptoEngine(name, Direction.ENCRYPT, workers, queue, order, stats, null, false, null);
     }
 
     /**
@@ -199,7 +266,21 @@ public final class CryptoEngine implements AutoCloseable {
     public static CryptoEngine decrypting(String name, int workers, int queue, Order order, SaDatabase sad,
                                           XfrmStats stats, boolean passClear) {
         return new CryptoEngine(name, Direction.DECRYPT, workers, queue, order, stats,
-                Objects.requireNonNull(sad, "sad"), passClear);
+                Objects.requireNonNull(sad, "sad"), passClear, null);
+    }
+
+    /**
+     * An engine whose workers are an offload device's threads: the ring, the tickets, the per-SA reorder point and
+     * back-pressure are this class's, the work per ticket the device's ({@link DeviceHooks}). Inbound, the work's
+     * {@link XfrmCounter#EsplineInDelivered} delivers (and {@link XfrmCounter#EsplineSkippedNotEsp} with
+     * {@code passClear}).
+     *
+     * @param sad inbound only (may be null outbound)
+     */
+    public static CryptoEngine forDevice(String name, Direction direction, int workers, int queue, Order order,
+                                         XfrmStats stats, SaDatabase sad, boolean passClear, DeviceHooks hooks) {
+        return new CryptoEngine(name, direction, workers, queue, order, stats, sad, passClear,
+                Objects.requireNonNull(hooks, "hooks"));
     }
 
     public String name() { return name; }
@@ -262,11 +343,24 @@ public final class CryptoEngine implements AutoCloseable {
                     stats.increment(XfrmCounter.XfrmOutNoStates);
                     p.release();
                     continue;
-                } else {
-                    final long seq = preparer.prepare(p, sa);
-                    if (seq == 0) {
+                } else if (admission != null && !admission.admit(p, sa)) {
+                    // Software fallback, here and now, on the SA's own transform; the packet still takes a
+                    // ticket in its SA's lane, so it leaves in arrival order with the device's packets.
+                    if (preparer.encapsulate(p, sa) != XfrmCounter.EsplineOutDelivered) {
                         p.release();
                         continue;
+                    }
+                    kind = KIND_PASS;
+                    sas[s] = null;
+                    key = sa.spi();
+                } else {
+                    long seq = 0;
+                    if (sequenceOnSubmit) {
+                        seq = preparer.prepare(p, sa);
+                        if (seq == 0) {
+                            p.release();
+                            continue;
+                        }
                     }
                     sas[s] = sa;
                     sequences[s] = seq;
@@ -435,20 +529,20 @@ public final class CryptoEngine implements AutoCloseable {
     }
 
     /** Does ticket {@code ticket}'s work (a worker, or the pipeline thread helping) and publishes the result. */
-    private void process(long ticket, EspOutput out, EspInput in) {
+    private void process(long ticket, Work work) {
         final int s = (int) (ticket % capacity);
         final PacketBuffer p = packets[s];
         XfrmCounter r;
         try {
             if (kinds[s] == KIND_PASS) {
                 r = XfrmCounter.EsplineOutDelivered;
-            } else if (out != null) {
-                r = out.encapsulate(p, sas[s], sequences[s]);
+            } else if (direction == Direction.ENCRYPT) {
+                r = work.encrypt(p, sas[s], sequences[s]);
             } else {
-                r = in.decapsulate(p);
+                r = work.decrypt(p);
             }
         } catch (RuntimeException | Error e) {
-            r = out != null ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInError;
+            r = direction == Direction.ENCRYPT ? XfrmCounter.XfrmOutError : XfrmCounter.XfrmInError;
             stats.increment(r);
             failure.compareAndSet(null, e);
         }
@@ -465,6 +559,9 @@ public final class CryptoEngine implements AutoCloseable {
      * @return tickets run here
      */
     public int help(int max) {
+        if (device != null) {
+            return 0;
+        }
         int n = 0;
         while (n < max) {
             final long c = claimed.get();
@@ -474,14 +571,10 @@ public final class CryptoEngine implements AutoCloseable {
             if (!claimed.compareAndSet(c, c + 1)) {
                 continue;
             }
-            if (helperOut == null && helperIn == null) {
-                if (direction == Direction.ENCRYPT) {
-                    helperOut = new EspOutput(stats);
-                } else {
-                    helperIn = new EspInput(sad, stats);
-                }
+            if (helper == null) {
+                helper = new InlineWork(direction, stats, sad);
             }
-            process(c, helperOut, helperIn);
+            process(c, helper);
             n++;
         }
         helped += n;
@@ -539,8 +632,7 @@ public final class CryptoEngine implements AutoCloseable {
 
         @Override
         public void run() {
-            final EspOutput out = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
-            final EspInput in = direction == Direction.DECRYPT ? new EspInput(sad, stats) : null;
+            final Work work = device == null ? new InlineWork(direction, stats, sad) : device.work().get();
             final AtomicLong claimed = CryptoEngine.this.claimed;
             final AtomicLong published = CryptoEngine.this.published;
             int idle = 0;
@@ -548,7 +640,7 @@ public final class CryptoEngine implements AutoCloseable {
                 final long c = claimed.get();
                 if (c < published.get()) {
                     if (claimed.compareAndSet(c, c + 1)) {
-                        process(c, out, in);
+                        process(c, work);
                         idle = 0;
                     }
                     continue;

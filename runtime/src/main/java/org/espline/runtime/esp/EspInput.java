@@ -6,6 +6,7 @@ import static org.espline.runtime.header.NetworkBytes.u8;
 
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EspTransform;
+import org.espline.runtime.crypto.TransformSource;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.Ipv6ExtensionWalker;
@@ -51,9 +52,20 @@ public final class EspInput {
     private int ikeOffset;
     private int ikeLength;
 
+    /** Null: each SA's own transform. */
+    private final TransformSource transforms;
+
     public EspInput(SaDatabase sad, XfrmStats stats) {
+        this(sad, stats, null);
+    }
+
+    /**
+     * @param transforms where to take each SA's transform (an offload backend's engines), or null for the SA's own
+     */
+    public EspInput(SaDatabase sad, XfrmStats stats, TransformSource transforms) {
         this.sad = sad;
         this.stats = stats;
+        this.transforms = transforms;
     }
 
     /** Where IKE packets go; without a handler they are counted (EsplineIkeHandedOff) and left to the caller. */
@@ -203,7 +215,7 @@ public final class EspInput {
             return XfrmCounter.XfrmInStateMismatch;
         }
 
-        final EspTransform t = sa.transform();
+        final EspTransform t = transforms == null ? sa.transform() : transforms.transform(sa);
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();
         final int payloadLen = end - espOff - ESP_HEADER - ivLen - icvLen;
@@ -223,7 +235,14 @@ public final class EspInput {
         a = buf.array();
         final int shift = buf.data() - ipOff;
         final int espAt = espOff + shift;
-        if (!t.open(a, espAt, payloadLen, seq)) {
+        if (buf.hasFlag(PacketBuffer.FLAG_CRYPTO_DONE)) {
+            // An offload device already verified the ICV and decrypted in place (its verdict in the flags); the
+            // replay window, trailer and policy are still ours. A verdict for another sequence number than the
+            // one inferred here was not a verdict on this packet.
+            if (buf.hasFlag(PacketBuffer.FLAG_CRYPTO_FAILED) || buf.sequenceNumber() != seq) {
+                return XfrmCounter.XfrmInStateProtoError;
+            }
+        } else if (!t.open(a, espAt, payloadLen, seq)) {
             return XfrmCounter.XfrmInStateProtoError;
         }
         if (!rw.advance(seq)) {

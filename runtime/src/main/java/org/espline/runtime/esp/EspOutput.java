@@ -8,6 +8,7 @@ import static org.espline.runtime.header.NetworkBytes.u8;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EspTransform;
 import org.espline.runtime.crypto.PayloadPieces;
+import org.espline.runtime.crypto.TransformSource;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.Ipv6Header;
@@ -50,9 +51,20 @@ public final class EspOutput {
     /** Where a gathering seal's trailer plaintext is built (it must not lie where the ciphertext goes). */
     private byte[] trailerScratch = new byte[PacketBuffer.TRAILER_AREA_SIZE];
 
+    /** Null: each SA's own transform. */
+    private final TransformSource transforms;
+
     /** @param stats global counters (per-SA counters are counted too) */
     public EspOutput(XfrmStats stats) {
+        this(stats, null);
+    }
+
+    /**
+     * @param transforms where to take each SA's transform (an offload backend's engines), or null for the SA's own
+     */
+    public EspOutput(XfrmStats stats, TransformSource transforms) {
         this.stats = stats;
+        this.transforms = transforms;
     }
 
     /**
@@ -174,7 +186,7 @@ public final class EspOutput {
             return XfrmCounter.XfrmOutStateExpired;
         }
 
-        final EspTransform t = sa.transform();
+        final EspTransform t = transforms == null ? sa.transform() : transforms.transform(sa);
         final UdpEncapsulation encap = cfg.encapsulation();
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();

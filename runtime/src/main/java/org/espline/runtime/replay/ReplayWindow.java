@@ -83,7 +83,8 @@ public final class ReplayWindow {
         return inferEsn(top, Math.max(window, 1), seqLow);
     }
 
-    static long inferEsn(long top, int window, int seqLow) {
+    /** The same inference for a right edge kept elsewhere (an offload device's own view of the window). */
+    public static long inferEsn(long top, int window, int seqLow) {
         long tl = top & 0xFFFF_FFFFL;
         long th = top >>> 32;
         long sl = seqLow & 0xFFFF_FFFFL;

@@ -82,7 +82,21 @@ public enum XfrmCounter {
      * any with global order) was still being processed: the reorder point made it wait (an event, once per packet;
      * in the engine's {@code events()}).
      */
-    EsplineEngineReorderWait(false);
+    EsplineEngineReorderWait(false),
+    /**
+     * A packet for an SA bound to an offload device went through software crypto instead (the device refused the
+     * SA, or {@code offloadOk} rejected the packet): same wire bytes, counted so a silent fallback shows.
+     */
+    EsplineOffloadFallback(false),
+    /** An offload device refused to add an SA (unsupported algorithm, table full, ESN): its packets fall back. */
+    EsplineOffloadStateRefused(false),
+    /** An offload device's {@code offloadOk} rejected a packet (IP options, extension headers, oversize). */
+    EsplineOffloadPacketRejected(false),
+    /**
+     * An offload device's submission ring was full (BUSY): the pipeline held the packets and retried (an event,
+     * never a drop; in the device's own events).
+     */
+    EsplineOffloadBusy(false);
 
     private final boolean drop;
 

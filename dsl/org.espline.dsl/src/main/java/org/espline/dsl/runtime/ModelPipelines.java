@@ -37,6 +37,9 @@ import org.espline.dsl.espline.UdpPort;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.engine.CryptoEngine;
 import org.espline.runtime.engine.EngineStage;
+import org.espline.runtime.offload.OffloadDecryptStage;
+import org.espline.runtime.offload.OffloadDevice;
+import org.espline.runtime.offload.OffloadEncryptStage;
 import org.espline.runtime.pcap.PcapReader;
 import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.ChecksumStage;
@@ -95,8 +98,14 @@ import org.espline.runtime.stats.XfrmStats;
  * {@code per-sa}). Each such stage gets its own CryptoEngine (threads {@code espline-E-PIPELINE-i}), not one per
  * model engine shared by the pipelines naming it: an engine is single-producer (one pipeline thread submits and
  * polls), and sharing would couple the pipelines' back-pressure. {@link Built#close()} closes the engines. An
- * inline engine, or none, gives the inline {@link EncryptStage}/{@link DecryptStage}; an {@code offload} runs
- * inline too, with a note.
+ * inline engine, or none, gives the inline {@link EncryptStage}/{@link DecryptStage}.
+ *
+ * <p>Offload: {@code encrypt offload X} / {@code decrypt offload X} becomes an {@link OffloadEncryptStage} /
+ * {@link OffloadDecryptStage} on the device of target X ({@link ModelOffloads}: one device per target, shared by the
+ * pipelines naming it); X gets the SAs that name it with {@code offload X} and those that name no target. A plain
+ * {@code encrypt}/{@code decrypt} whose SAs name one target (SA-level {@code offload X}) runs on that target, with
+ * only those SAs on the device. What a device refuses goes through software, counted as EsplineOffloadFallback.
+ * {@link Built#close()} closes the devices.
  *
  * <p>Not thread-safe; a {@link Built} belongs to its caller, who closes it (pcap files).
  */
@@ -225,6 +234,7 @@ public final class ModelPipelines {
         private final List<ModelProblem> notes = new ArrayList<>();
         private final List<Closeable> files = new ArrayList<>();
         private final List<CryptoEngine> engines = new ArrayList<>();
+        private ModelOffloads offloads;
 
         Built() {
         }
@@ -277,6 +287,11 @@ public final class ModelPipelines {
         /** The asynchronous crypto engines of the pipelines' engine stages, in build order. */
         public List<CryptoEngine> engines() { return Collections.unmodifiableList(engines); }
 
+        /** The offload devices the pipelines run on, in the order they were made. */
+        public List<OffloadDevice> offloadDevices() {
+            return offloads == null ? List.of() : offloads.devices();
+        }
+
         /**
          * Stops the crypto engines (each completes what was submitted to it: run the pipelines to their end first
          * to have those packets delivered), then flushes and closes the pcap files the build opened (substituted
@@ -286,6 +301,9 @@ public final class ModelPipelines {
         public void close() {
             for (CryptoEngine e : engines) {
                 e.close();
+            }
+            if (offloads != null) {
+                offloads.close();
             }
             IOException first = null;
             for (Closeable c : files) {
@@ -319,6 +337,7 @@ public final class ModelPipelines {
         }
 
         void run() {
+            built.offloads = new ModelOffloads(loaded);
             for (SaConfig c : configs) {
                 SecurityAssociation sa = new SecurityAssociation(c);
                 built.sad.put(sa);
@@ -470,6 +489,10 @@ public final class ModelPipelines {
                 return new ClassifyStage(built.spd, stats);
             }
             if (s instanceof org.espline.dsl.espline.EncryptStage e) {
+                OffloadDevice device = offloadDevice(p, "encrypt", e.getCrypto());
+                if (device != null) {
+                    return new OffloadEncryptStage(device, stats);
+                }
                 Engine engine = asyncEngine(p, "encrypt", e.getCrypto());
                 if (engine != null) {
                     CryptoEngine ce = CryptoEngine.encrypting(engine.getName() + "-" + p.getName(), engine.getWorkers(),
@@ -480,6 +503,10 @@ public final class ModelPipelines {
                 return new EncryptStage(stats);
             }
             if (s instanceof org.espline.dsl.espline.DecryptStage d) {
+                OffloadDevice device = offloadDevice(p, "decrypt", d.getCrypto());
+                if (device != null) {
+                    return new OffloadDecryptStage(device, built.sad, stats, false);
+                }
                 Engine engine = asyncEngine(p, "decrypt", d.getCrypto());
                 if (engine != null) {
                     CryptoEngine ce = CryptoEngine.decrypting(engine.getName() + "-" + p.getName(), engine.getWorkers(),
@@ -566,9 +593,34 @@ public final class ModelPipelines {
                 }
                 return e;
             }
-            if (c instanceof OffloadRef r && r.getOffload() != null) {
-                note(c, "pipeline " + p.getName() + ": " + stage + " runs inline (offload " + r.getOffload().getName()
-                        + " is not used by the interpreted runtime yet)");
+            return null;
+        }
+
+        /**
+         * The device an {@code encrypt}/{@code decrypt} runs on: its own {@code offload X}, else the one target its
+         * SAs name; null for none (or several, with a note: those SAs then take the software path here).
+         */
+        private OffloadDevice offloadDevice(org.espline.dsl.espline.Pipeline p, String stage, CryptoPlacement c) {
+            if (c instanceof OffloadRef r && r.getOffload() != null && !r.getOffload().eIsProxy()) {
+                return built.offloads.bind(r.getOffload(), built.sad.all(), true);
+            }
+            if (c != null) {
+                return null;
+            }
+            java.util.Set<org.espline.dsl.espline.Offload> targets = new java.util.LinkedHashSet<>();
+            for (SecurityAssociation sa : built.sad.all()) {
+                org.espline.dsl.espline.Offload t = built.offloads.targetOf(sa.config().name());
+                if (t != null) {
+                    targets.add(t);
+                }
+            }
+            if (targets.size() == 1) {
+                return built.offloads.bind(targets.iterator().next(), built.sad.all(), false);
+            }
+            if (targets.size() > 1) {
+                note(p, "pipeline " + p.getName() + ": " + stage + " has SAs on several offload targets ("
+                        + targets.stream().map(org.espline.dsl.espline.Offload::getName).collect(java.util.stream.Collectors.joining(", "))
+                        + "); one stage runs one device, so name it with '" + stage + " offload X' (now: software)");
             }
             return null;
         }

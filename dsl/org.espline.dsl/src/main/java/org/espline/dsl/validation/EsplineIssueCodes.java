@@ -39,6 +39,13 @@ public final class EsplineIssueCodes {
     public static final String GSO_EXCEEDS_MTU = PREFIX + "gso.exceeds.mtu";
     /** An SA offloaded to a target that does not list its algorithm (warning when the target has a fallback). */
     public static final String OFFLOAD_UNSUPPORTED = PREFIX + "offload.unsupported";
+    /**
+     * An SA on an offload backend that has no engine for its algorithm whatever the target lists (bouncycastle: no
+     * AES-GMAC, no NULL): its packets take the software path. Warning.
+     */
+    public static final String OFFLOAD_BACKEND_LACKS_ALGORITHM = PREFIX + "offload.backend.lacks.algorithm";
+    /** More SAs name an offload target than its {@code sa-table} holds: the rest take the software path. Warning. */
+    public static final String OFFLOAD_TABLE_OVERFLOW = PREFIX + "offload.table.overflow";
     /** Tunnel endpoints, or a policy's prefixes, of different IP versions. */
     public static final String IP_VERSION_MISMATCH = PREFIX + "ip.version.mismatch";
     /** {@code encap udp} on an IPv6 tunnel (RFC 3948 is IPv4 only). */

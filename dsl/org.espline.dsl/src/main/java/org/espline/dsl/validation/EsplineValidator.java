@@ -35,6 +35,7 @@ import org.espline.dsl.espline.Limit;
 import org.espline.dsl.espline.LimitUnit;
 import org.espline.dsl.espline.Model;
 import org.espline.dsl.espline.Offload;
+import org.espline.dsl.espline.OffloadKind;
 import org.espline.dsl.espline.Pipeline;
 import org.espline.dsl.espline.PipelineKind;
 import org.espline.dsl.espline.Policy;
@@ -375,6 +376,46 @@ public class EsplineValidator extends AbstractEsplineValidator {
                     Literals.SECURITY_ASSOCIATION__OFFLOAD, EsplineIssueCodes.OFFLOAD_UNSUPPORTED);
         } else {
             error(message, sa, Literals.SECURITY_ASSOCIATION__OFFLOAD, EsplineIssueCodes.OFFLOAD_UNSUPPORTED);
+        }
+    }
+
+    /**
+     * What the backend itself can run, beyond the target's list: the bouncycastle backend has no AES-GMAC or NULL
+     * engine (the runtime refuses such SAs and runs them in software).
+     */
+    @Check
+    public void checkOffloadBackendRunsAlgorithm(SecurityAssociation sa) {
+        Offload offload = sa.getOffload();
+        Algorithm algorithm = sa.getAlgorithm();
+        if (offload == null || offload.eIsProxy() || algorithm == null || offload.getKind() != OffloadKind.BOUNCYCASTLE) {
+            return;
+        }
+        String missing = null;
+        if (algorithm instanceof AeadAlgorithm aead && aead.getName().getLiteral().endsWith("gmac")) {
+            missing = aead.getName().getLiteral();
+        } else if (algorithm instanceof CipherIntegrity cipher && cipher.getCipher() == CipherName.NULL) {
+            missing = cipher.getCipher().getLiteral();
+        }
+        if (missing != null) {
+            warning("offload '" + offload.getName() + "' is a bouncycastle backend, which has no engine for " + missing
+                    + ": packets of SA '" + sa.getName() + "' go through software (the JCA path)", sa,
+                    Literals.SECURITY_ASSOCIATION__OFFLOAD, EsplineIssueCodes.OFFLOAD_BACKEND_LACKS_ALGORITHM);
+        }
+    }
+
+    /** A target's {@code sa-table} should hold the SAs that name it; the device refuses the rest (TABLE_FULL). */
+    @Check
+    public void checkOffloadTableHoldsItsSas(Offload offload) {
+        if (!offload.eIsSet(Literals.OFFLOAD__SA_TABLE_SIZE) || !(offload.eContainer() instanceof Model model)) {
+            return;
+        }
+        long naming = model.getElements().stream()
+                .filter(e -> e instanceof SecurityAssociation sa && sa.getOffload() == offload).count();
+        if (naming > offload.getSaTableSize()) {
+            warning("offload '" + offload.getName() + "' holds " + offload.getSaTableSize() + " SAs but " + naming
+                    + " name it: expected sa-table at least " + naming + "; the device refuses the rest and their"
+                    + " packets go through software", offload, Literals.OFFLOAD__SA_TABLE_SIZE,
+                    EsplineIssueCodes.OFFLOAD_TABLE_OVERFLOW);
         }
     }
 

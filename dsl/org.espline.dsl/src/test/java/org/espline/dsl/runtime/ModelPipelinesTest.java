@@ -484,6 +484,60 @@ class ModelPipelinesTest {
         }
     }
 
+    /**
+     * {@code encrypt offload X} / {@code decrypt offload X} on every backend type, and SA-level {@code offload X} under
+     * plain stages: the same wire and the same delivered packets as inline crypto, the SA on the device, the packets
+     * marked by it, nothing through the fallback.
+     */
+    @Test
+    void offloadTargetsMakeTheSameWireAsInlineCrypto() throws Exception {
+        List<byte[]> traffic = traffic(10, "10.1.0.", "10.2.0.");
+        List<List<byte[]>> inline = runTwoGateways("\tinline", "inline-ref", traffic);
+        for (String type : List.of("software", "bouncycastle", "lookaside", "nic")) {
+            for (boolean saLevel : new boolean[] {false, true}) {
+                String text = TWO_GATEWAYS.replace("engine crypto {\n\tworkers 2\n}", "offload dev {\n\ttype " + type + "\n}");
+                text = saLevel
+                        ? text.replace("\tencrypt engine crypto", "\tencrypt").replace("\treplay-window 1024", "\treplay-window 1024\n\toffload dev")
+                        : text.replace("\tencrypt engine crypto", "\tencrypt offload dev").replace("\tdecrypt\n", "\tdecrypt offload dev\n");
+                String name = type + (saLevel ? "-sa" : "-stage");
+                Path model = write(name + ".espl", text);
+                DeferredSource lanA = new DeferredSource();
+                DeferredSource wanIn = new DeferredSource();
+                CollectingPort wan = new CollectingPort();
+                CollectingPort lanB = new CollectingPort();
+                List<org.espline.runtime.offload.OffloadDevice> devices;
+                try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null))
+                        .outputDirectory(Files.createDirectories(dir.resolve(name)))
+                        .withSource("a_tx", lanA).withSink("a_tx", wan)
+                        .withSource("b_rx", wanIn).withSink("b_rx", lanB)
+                        .build(model)) {
+                    assertEquals(List.of(), built.notes(), name);
+                    assertInstanceOf(org.espline.runtime.offload.OffloadEncryptStage.class, built.stages("a_tx").get(1), name);
+                    assertInstanceOf(org.espline.runtime.offload.OffloadDecryptStage.class, built.stages("b_rx").get(0), name);
+                    devices = built.offloadDevices();
+                    assertEquals(1, devices.size(), name);
+                    assertTrue(devices.get(0).holds(built.sad().all().get(0)), name + ": the SA is on the device");
+                    lanA.port = new MemorySourcePort(built.pool("a_tx"), traffic);
+                    drive(built.pipeline("a_tx"));
+                    wanIn.port = new MemorySourcePort(built.pool("b_rx"), wan.packets());
+                    drive(built.pipeline("b_rx"));
+                    for (String p : List.of("a_tx", "b_rx")) {
+                        assertEquals(0, built.stats(p).totalDrops(), name + " " + built.stats(p));
+                        assertEquals(0, built.stats(p).get(XfrmCounter.EsplineOffloadFallback), name + " " + built.stats(p));
+                    }
+                    // Sent and received through the one device: twice the traffic in its counters.
+                    assertEquals(2L * traffic.size(), devices.get(0).counters(built.sad().all().get(0)).packets(), name);
+                }
+                assertTrue(devices.get(0).isClosed(), name + ": closed with the build");
+                assertEquals(traffic.size(), wan.packets().size(), name);
+                for (int i = 0; i < traffic.size(); i++) {
+                    assertArrayEquals(inline.get(0).get(i), wan.packets().get(i), name + " wire packet " + i);
+                    assertArrayEquals(traffic.get(i), lanB.packets().get(i), name + " delivered packet " + i);
+                }
+            }
+        }
+    }
+
     private static List<byte[]> read(Path file) throws IOException {
         List<byte[]> out = new ArrayList<>();
         try (PcapReader r = new PcapReader(file)) {

@@ -343,6 +343,31 @@ class EsplineValidatorTest {
                         + "packets of this SA go to the fallback 'jca'", "sa a", "nic0");
     }
 
+    @Test
+    void bouncyCastleBackendHasNoGmacEngine() throws Exception {
+        String text = "offload bc { type bouncycastle }\n"
+                + "sa a { spi 0x1001 " + TUNNEL + " offload bc aead aes128gmac key env K }";
+        assertIssue(text, EsplineIssueCodes.OFFLOAD_BACKEND_LACKS_ALGORITHM, Severity.WARNING,
+                "offload 'bc' is a bouncycastle backend, which has no engine for aes128gmac: packets of SA 'a' go "
+                        + "through software (the JCA path)", "sa a", "bc");
+        assertNoIssue("offload bc { type bouncycastle }\n" + gcm("a", "spi 0x1001 offload bc"),
+                EsplineIssueCodes.OFFLOAD_BACKEND_LACKS_ALGORITHM);
+        assertNoIssue("offload sw { type software }\n"
+                + "sa a { spi 0x1001 " + TUNNEL + " offload sw aead aes128gmac key env K }",
+                EsplineIssueCodes.OFFLOAD_BACKEND_LACKS_ALGORITHM);
+    }
+
+    @Test
+    void offloadTableSmallerThanItsSas() throws Exception {
+        String text = "offload nic0 { type nic sa-table 1 }\n" + gcm("a", "spi 0x1001 offload nic0") + "\n"
+                + gcm("b", "spi 0x1002 offload nic0");
+        assertIssue(text, EsplineIssueCodes.OFFLOAD_TABLE_OVERFLOW, Severity.WARNING,
+                "offload 'nic0' holds 1 SAs but 2 name it: expected sa-table at least 2; the device refuses the rest and "
+                        + "their packets go through software", "offload nic0", "1");
+        assertNoIssue("offload nic0 { type nic sa-table 2 }\n" + gcm("a", "spi 0x1001 offload nic0") + "\n"
+                + gcm("b", "spi 0x1002 offload nic0"), EsplineIssueCodes.OFFLOAD_TABLE_OVERFLOW);
+    }
+
     // ------------------------------------------------------------------ addresses and IP versions
 
     @ParameterizedTest
