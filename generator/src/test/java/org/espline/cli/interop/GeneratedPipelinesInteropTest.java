@@ -87,6 +87,9 @@ class GeneratedPipelinesInteropTest {
     }
 
     /** An inner packet after classify (and gso), with the SA that protects it (null: it leaves in the clear). */
+    /** Pipelines of the example models that decrypt or encrypt on an asynchronous offload device. */
+    private static final Set<String> OFFLOADED = Set.of("tx_fast", "rx_fast");
+
     record Classified(SaConfig sa, byte[] packet) {
     }
 
@@ -311,6 +314,15 @@ class GeneratedPipelinesInteropTest {
     // ------------------------------------------------------------ comparisons
 
     private static void assertSameRun(String pipeline, PipelineRun interpreted, PipelineRun generated) {
+        if (OFFLOADED.contains(pipeline)) {
+            // An asynchronous offload device keeps each SA's order, not the order between SAs, and its completions
+            // arrive in batches of their own, so GRO may cut a TCP flow at other places: the same traffic, flow by flow,
+            // and the same drops.
+            assertSameTraffic(pipeline, TinyPcap.byFlow(interpreted.out()), TinyPcap.byFlow(generated.out()));
+            assertEquals(interpreted.stats().totalDrops(), generated.stats().totalDrops(), pipeline + ": drops");
+            assertEquals(interpreted.pipeline().received(), generated.pipeline().received(), pipeline + ": received");
+            return;
+        }
         assertNull(TinyPcap.firstDifference(interpreted.out(), generated.out()), () -> pipeline
                 + ": the generated pipeline's output differs from the interpreted one's: "
                 + TinyPcap.firstDifference(interpreted.out(), generated.out()));

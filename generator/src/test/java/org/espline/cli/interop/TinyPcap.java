@@ -96,6 +96,26 @@ final class TinyPcap {
         return null;
     }
 
+    /**
+     * The packets stably sorted by IP flow (version, addresses, protocol): each flow's packets keep their order, the
+     * order between flows is dropped.
+     */
+    static List<byte[]> byFlow(List<byte[]> packets) {
+        List<byte[]> sorted = new java.util.ArrayList<>(packets);
+        sorted.sort(java.util.Comparator.comparing(TinyPcap::flowKey));
+        return sorted;
+    }
+
+    private static String flowKey(byte[] p) {
+        if (p.length >= 40 && (p[0] >>> 4 & 0xF) == 6) {
+            return "6/" + hex(Arrays.copyOfRange(p, 8, 40)) + "/" + (p[6] & 0xFF);
+        }
+        if (p.length >= 20) {
+            return "4/" + hex(Arrays.copyOfRange(p, 12, 20)) + "/" + (p[9] & 0xFF);
+        }
+        return "?";
+    }
+
     static String hex(byte[] bytes) {
         StringBuilder sb = new StringBuilder(bytes.length * 2);
         for (byte b : bytes) {
