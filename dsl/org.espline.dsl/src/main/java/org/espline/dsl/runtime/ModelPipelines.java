@@ -118,6 +118,7 @@ public final class ModelPipelines {
     private Path outputDirectory = Path.of("");
     private boolean skipUnsupportedStages;
     private int linkCapacity = DEFAULT_LINK_CAPACITY;
+    private long tapLimit = Long.MAX_VALUE;
     /** Substituted ends: a {@link SourcePort} under {@code End.SOURCE} keys, a {@link SinkPort} under {@code End.SINK}. */
     private final Map<String, Object> substitutes = new HashMap<>();
 
@@ -134,6 +135,18 @@ public final class ModelPipelines {
     /** Leave out stages the interpreted runtime lacks (none at present) instead of refusing the model. */
     public ModelPipelines skipUnsupportedStages(boolean skip) {
         this.skipUnsupportedStages = skip;
+        return this;
+    }
+
+    /**
+     * Records at most {@code packets} packets per {@code tap pcap} file (the first ones; the tap still passes every
+     * packet on): a gateway that runs for hours must not fill the disk with its own traffic. Default: all.
+     */
+    public ModelPipelines tapLimit(long packets) {
+        if (packets < 0) {
+            throw new IllegalArgumentException("packets: " + packets + " (expected: packets >= 0)");
+        }
+        this.tapLimit = packets;
         return this;
     }
 
@@ -494,7 +507,20 @@ public final class ModelPipelines {
             }
             if (s instanceof org.espline.dsl.espline.TapStage t) {
                 PcapWriter w = writer(t, EsplinePackage.Literals.TAP_STAGE__FILE, t.getFile());
-                return w == null ? null : new TapStage(new PcapPacketWriter(w));
+                if (w == null) {
+                    return null;
+                }
+                PcapPacketWriter pcap = new PcapPacketWriter(w);
+                if (tapLimit == Long.MAX_VALUE) {
+                    return new TapStage(pcap);
+                }
+                long[] left = {tapLimit};
+                return new TapStage(packet -> {
+                    if (left[0] > 0) {
+                        left[0]--;
+                        pcap.write(packet);
+                    }
+                });
             }
             if (s instanceof org.espline.dsl.espline.GsoStage g) {
                 return gso(g, stats, pool);

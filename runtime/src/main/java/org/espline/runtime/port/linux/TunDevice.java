@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import com.sun.jna.Memory;
 
 import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.gateway.GatewayRunner;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.header.IpProtocols;
@@ -42,7 +43,7 @@ import org.espline.runtime.port.Port;
  * single-threaded. {@link #stop()} may be called from any thread: {@link #receive} then answers -1, so a
  * pipeline drains what it holds and finishes. Nothing on the packet path allocates.
  */
-public final class TunDevice implements Port, Closeable {
+public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPort {
     private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNSETOFFLOAD = 0x400454d0L;
     private static final short IFF_TUN = 0x0001;
@@ -383,6 +384,14 @@ public final class TunDevice implements Port, Closeable {
 
     /** Packets the kernel refused (write failed) or that could not be framed; each released and counted. */
     public long writeErrors() { return writeErrors; }
+
+    @Override
+    public String summary() {
+        return "tun " + name + " (offloads " + offloadNames() + "): read " + received + " (" + superPacketsIn + " super-packets, "
+                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); dropped: "
+                + oversizeDropped + " oversize/no buffer, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
+                + readErrors + " read errors";
+    }
 
     @Override
     public String toString() {

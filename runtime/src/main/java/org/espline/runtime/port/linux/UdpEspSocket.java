@@ -9,6 +9,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
 import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.gateway.GatewayRunner;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.header.IpProtocols;
@@ -43,7 +44,7 @@ import org.espline.runtime.port.Port;
  * counted ({@link #sendErrors()}) and the packet released. Threads: one receiving thread and one sending thread at
  * a time; {@link #stop()} from any thread. Nothing on the packet path allocates.
  */
-public final class UdpEspSocket implements Port, Closeable {
+public final class UdpEspSocket implements Port, Closeable, GatewayRunner.GatewayPort {
     /** Datagrams per recvmmsg/sendmmsg call. */
     public static final int MAX_MESSAGES = 64;
     /** Segments the kernel takes in one UDP GSO send (UDP_MAX_SEGMENTS was 64 before Linux 5.x raised it). */
@@ -590,6 +591,14 @@ public final class UdpEspSocket implements Port, Closeable {
 
     /** Packets the kernel refused to send (no route, peer gone): dropped. */
     public long sendErrors() { return sendErrors; }
+
+    @Override
+    public String summary() {
+        return "udp port " + localPort + " (gro " + groEnabled + ", gso " + gsoEnabled + "): received " + datagramsIn
+                + " datagrams (" + groMessages + " coalesced messages, " + ikeReceived + " IKE to the handler), sent " + sent
+                + " (" + gsoMessages + " GSO messages); dropped: " + tooLargeDropped + " too large, " + notUdpDropped
+                + " clear packets (not IPv4/UDP), " + sendErrors + " refused by the kernel, " + receiveErrors + " receive errors";
+    }
 
     @Override
     public String toString() {
