@@ -26,7 +26,12 @@ import org.espline.dsl.runtime.ModelPipelines;
 import org.espline.dsl.runtime.ModelProblem;
 import org.espline.dsl.runtime.ModelSas;
 import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.gateway.GatewayRunner;
+import org.espline.runtime.pipeline.DecryptStage;
+import org.espline.runtime.pipeline.GroStage;
+import org.espline.runtime.pipeline.GsoStage;
+import org.espline.runtime.pipeline.Stage;
 import org.espline.runtime.port.linux.TunDevice;
 import org.espline.runtime.port.linux.UdpEspSocket;
 
@@ -51,6 +56,7 @@ final class RunCommand {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final List<BufferPool> portPools = new ArrayList<>();
 
     RunCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -160,6 +166,8 @@ final class RunCommand {
         out.flush();
 
         final ModelPipelines.Built b = built;
+        tuns.values().forEach(t -> portPools.add(t.pool()));
+        sockets.values().forEach(u -> portPools.add(u.pool()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             runner.stop();
             boolean drained;
@@ -168,9 +176,22 @@ final class RunCommand {
             } catch (InterruptedException e) {
                 drained = false;
             }
+            out.print(runner.summary(drained));
+            if (drained) {
+                for (Pipeline p : pipelines) {
+                    out.println(accounting(p.getName(), b));
+                }
+            }
             b.close();
             runner.close();
-            out.print(runner.summary(drained));
+            long outstanding = 0;
+            for (BufferPool pool : portPools) {
+                outstanding += pool.outstanding();
+            }
+            for (BufferPool pool : b.pools().values()) {
+                outstanding += pool.outstanding();
+            }
+            out.println("buffers outstanding after the drain: " + outstanding + (outstanding == 0 ? " (every buffer came back)" : " (LEAKED)"));
             out.flush();
         }, "espline-shutdown"));
         runner.start();
@@ -192,6 +213,33 @@ final class RunCommand {
         }
         // Duration over or a pipeline ended on its own (a failure): exit runs the hook, which drains and reports.
         return runner.failures().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * The pipeline's books after the drain: every packet received ended delivered, dropped under a counter or
+     * consumed (IKE, keepalives), GSO adding the segments it made and GRO removing the segments it merged.
+     */
+    static String accounting(String name, ModelPipelines.Built b) {
+        org.espline.runtime.pipeline.Pipeline p = b.pipeline(name);
+        long drops = b.stats(name).totalDrops();
+        long consumed = 0;
+        long made = 0;
+        long merged = 0;
+        for (Stage s : b.stages(name)) {
+            if (s instanceof DecryptStage d) {
+                consumed += d.consumed();
+            } else if (s instanceof EngineStage e) {
+                consumed += e.consumed();
+            } else if (s instanceof GsoStage g) {
+                made += g.segments() - g.segmented();
+            } else if (s instanceof GroStage g) {
+                merged += g.merged();
+            }
+        }
+        long expected = p.received() + made - merged - drops - consumed - p.pending() - p.inFlight();
+        return String.format("accounting %s: received %d + made by GSO %d - merged by GRO %d - dropped %d - consumed %d = %d, delivered %d: %s",
+                name, p.received(), made, merged, drops, consumed, expected, p.delivered(),
+                expected == p.delivered() ? "balanced" : "UNBALANCED");
     }
 
     /** A TUN device or UDP socket for a gateway port (opened once per device / address and port), or null. */

@@ -385,6 +385,9 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     /** Packets the kernel refused (write failed) or that could not be framed; each released and counted. */
     public long writeErrors() { return writeErrors; }
 
+    /** The pool received packets are taken from. */
+    public BufferPool pool() { return pool; }
+
     @Override
     public String summary() {
         return "tun " + name + " (offloads " + offloadNames() + "): read " + received + " (" + superPacketsIn + " super-packets, "

@@ -592,6 +592,9 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     /** Packets the kernel refused to send (no route, peer gone): dropped. */
     public long sendErrors() { return sendErrors; }
 
+    /** The pool received packets are taken from. */
+    public BufferPool pool() { return pool; }
+
     @Override
     public String summary() {
         return "udp port " + localPort + " (gro " + groEnabled + ", gso " + gsoEnabled + "): received " + datagramsIn
