@@ -193,6 +193,9 @@ final class RunCommand {
             }
             out.println("buffers outstanding after the drain: " + outstanding + (outstanding == 0 ? " (every buffer came back)" : " (LEAKED)"));
             out.flush();
+            err.flush();
+            // A signal would make the JVM exit 143 after the hooks; a clean drain is a clean stop, so say so.
+            Runtime.getRuntime().halt(drained && outstanding == 0 && runner.failures().isEmpty() ? 0 : 1);
         }, "espline-shutdown"));
         runner.start();
         long start = System.nanoTime();
