@@ -138,9 +138,18 @@ public final class NetnsLab implements AutoCloseable {
      * {@code log}; waits until the gateway's TUN device exists, then brings it up with routes to the other site.
      */
     public Process startGateway(String ns, Path model, Path log, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, javaCommand(), "-cp",
-                System.getProperty("java.class.path"), "org.espline.cli.Main", "run", model.toString()));
-        cmd.addAll(List.of(args));
+        List<String> main = new ArrayList<>(List.of("org.espline.cli.Main", "run", model.toString()));
+        main.addAll(List.of(args));
+        return startJava(ns, log, System.getProperty("java.class.path"), main);
+    }
+
+    /**
+     * Starts a Java gateway ({@code mainAndArgs}: main class, then its arguments) in {@code ns} on {@code classPath},
+     * then waits for its TUN device and configures it as {@link #startGateway} does.
+     */
+    public Process startJava(String ns, Path log, String classPath, List<String> mainAndArgs) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, javaCommand(), "-cp", classPath));
+        cmd.addAll(mainAndArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         started.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
