@@ -78,8 +78,9 @@ import org.espline.runtime.stats.XfrmStats;
  * Ports: {@code link NAME} is one {@link MemoryLink} per name for the whole build (a tx pipeline's {@code to link x}
  * feeds an rx pipeline's {@code from link x}; one sender and one receiver per link, as {@link MemoryLink} is
  * single-producer single-consumer); {@code pcap "f"} reads or writes {@code f} (relative to the
- * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
- * refused unless {@linkplain #withSource replaced}. The same directory holds {@code tap pcap} files.
+ * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} open devices of the host, which a
+ * build does not do on its own: they are refused unless {@linkplain #withSource replaced} ({@code espline run} replaces
+ * them with the runtime's TunDevice and UdpEspSocket). The same directory holds {@code tap pcap} files.
  *
  * <p>{@code gso mss N} becomes a {@link GsoStage} taking segment buffers from the pipeline's pool (the pipeline's
  * work batches grow by its expansion, the source is still asked for {@code batch} packets); {@code gro} becomes a
@@ -651,7 +652,7 @@ public final class ModelPipelines {
                 }
             }
             String word = port instanceof UdpPort ? "udp" : port instanceof TunPort ? "tun" : "?";
-            error(port, null, "port " + word + " needs the gateway runtime (issue 7)");
+            error(port, null, "port " + word + " opens a device of this host: run the model with espline run, or substitute the port");
             return null;
         }
 
