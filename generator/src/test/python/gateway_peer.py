@@ -55,7 +55,11 @@ def main():
                 continue
             # The socket gives the UDP payload; scapy's decrypt wants the outer headers around it.
             in_sa.esn = 0
-            return in_sa.decrypt(IP(src=peer, dst=local) / UDP(sport=4500, dport=4500) / ESP(data))
+            inner = in_sa.decrypt(IP(src=peer, dst=local) / UDP(sport=4500, dport=4500) / ESP(data))
+            # Only echo replies answer us; other tunnel traffic (a host's leftover TCP retransmissions) is not ours.
+            if (ICMP in inner and inner[ICMP].type == 0) or ICMPv6EchoReply in inner:
+                return inner
+            print("ignored other tunnel traffic:", inner.summary(), flush=True)
 
     seq_box = [seq]
     captured = None

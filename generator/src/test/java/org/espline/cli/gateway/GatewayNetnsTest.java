@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -173,6 +175,34 @@ class GatewayNetnsTest {
         assertDrainedAndBalanced(a);
         assertEquals(1, counter(a, "pipeline ingress", "XfrmInStateSeqError"), "the replayed packet:\n" + a);
         assertEquals(4, counter(a, "pipeline ingress", "EsplineInDelivered"), "three IPv4 and one IPv6 echo request:\n" + a);
+    }
+
+    @Test
+    @Order(7)
+    void demoNetnsMeasuresAndWritesItsJson() throws Exception {
+        lab.close(); // the demo builds a topology of its own (other names); ours is no longer needed
+        Assumptions.assumeTrue(NetnsLab.sh("sh", "-c", "command -v iperf3").code() == 0 || ci(), "needs iperf3 (apt-get install -y iperf3)");
+        Path json = dir.resolve("demo.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = org.espline.cli.Main.run(new String[] {"demo", "--netns", "--seconds", "2", "--json", json.toString(),
+                "--out", dir.resolve("demo").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text);
+        String j = Files.readString(json);
+        Matcher m = Pattern.compile("\\{\"veth_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"espline_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"ping_ok\": true\\}\\s*").matcher(j);
+        assertTrue(m.matches(), j);
+        for (int g = 1; g <= 4; g++) {
+            assertTrue(Double.parseDouble(m.group(g)) > 0, "every throughput measured: " + j + "\n" + text);
+        }
+        assertTrue(!text.contains("UNBALANCED") && text.contains("buffers outstanding after the drain: 0 "), text);
+        assertTrue(NetnsLab.sh("ip", "netns", "list").output().lines().noneMatch(l -> l.contains("demo" + ProcessHandle.current().pid())),
+                "the demo removed its namespaces");
+    }
+
+    private static boolean ci() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -88,6 +88,8 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     private boolean closed;
     private IkeHandler ikeHandler;
     private final byte[] ikeScratch = new byte[MAX_PAYLOAD];
+    private final byte[] rxName = new byte[SOCKADDR_IN_SIZE];
+    private final byte[] txName = new byte[SOCKADDR_IN_SIZE];
 
     // receive side
     private final int rxSlotSize;
@@ -302,10 +304,10 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
      * a rebuilt IPv4/UDP header. Returns the packets added (0 or 1), or -1 when no buffer is free.
      */
     private int deliver(long at, int len, int msg, PacketBatch into) {
-        final long name = (long) msg * SOCKADDR_IN_SIZE;
-        final int peerPort = ((rxNames.getByte(name + 2) & 0xFF) << 8) | (rxNames.getByte(name + 3) & 0xFF);
-        final int peer = ((rxNames.getByte(name + 4) & 0xFF) << 24) | ((rxNames.getByte(name + 5) & 0xFF) << 16)
-                | ((rxNames.getByte(name + 6) & 0xFF) << 8) | (rxNames.getByte(name + 7) & 0xFF);
+        final byte[] sa = rxName;
+        rxNames.read((long) msg * SOCKADDR_IN_SIZE, sa, 0, 8); // one native copy instead of six JNI reads
+        final int peerPort = u16(sa, 2);
+        final int peer = i32(sa, 4);
         datagramsIn++;
         if (ikeHandler != null && len >= NON_ESP_MARKER && rxData.getInt(at) == 0) {
             ikeReceived++;
@@ -452,13 +454,16 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
             }
             final long m = (long) messages * MMSGHDR_SIZE;
             final long name = (long) messages * SOCKADDR_IN_SIZE;
-            txNames.setShort(name, (short) LibC.AF_INET);
-            txNames.setByte(name + 2, (byte) (dport >>> 8));
-            txNames.setByte(name + 3, (byte) dport);
-            txNames.setByte(name + 4, (byte) (dst >>> 24));
-            txNames.setByte(name + 5, (byte) (dst >>> 16));
-            txNames.setByte(name + 6, (byte) (dst >>> 8));
-            txNames.setByte(name + 7, (byte) dst);
+            // sockaddr_in built on the heap and written with one native copy (each Memory.setX is a JNI call).
+            final byte[] sa = txName;
+            sa[0] = (byte) LibC.AF_INET; // sa_family, host (little-endian) order
+            sa[2] = (byte) (dport >>> 8);
+            sa[3] = (byte) dport;
+            sa[4] = (byte) (dst >>> 24);
+            sa[5] = (byte) (dst >>> 16);
+            sa[6] = (byte) (dst >>> 8);
+            sa[7] = (byte) dst;
+            txNames.write(name, sa, 0, SOCKADDR_IN_SIZE);
             txIov.setLong((long) messages * IOVEC_SIZE, txDataAddress + start);
             txIov.setLong((long) messages * IOVEC_SIZE + 8, groupBytes);
             if (count > 1) {
