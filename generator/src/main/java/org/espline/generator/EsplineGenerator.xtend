@@ -531,7 +531,10 @@ class EsplineGenerator {
 
 	def boolean hasGatewayPorts(Model m) { m.elements.filter(Pipeline).exists[gatewayPort(source) || gatewayPort(sink)] }
 
-	/** The model's gateway ports, one per TUN device or UDP address and port, in pipeline order. */
+	/**
+	 * The model's gateway ports, one per TUN device or UDP address and port, in pipeline order, the UDP sockets first:
+	 * a bind that fails (an address this host lacks) then stops the main before it created any TUN device.
+	 */
 	def List<Port> gatewayPorts(Model m) {
 		val l = <Port>newArrayList
 		for (p : m.elements.filter(Pipeline)) {
@@ -539,7 +542,10 @@ class EsplineGenerator {
 				if (gatewayPort(port) && !l.exists[describe(it) == describe(port)]) l += port
 			}
 		}
-		l
+		val ordered = <Port>newArrayList
+		ordered.addAll(l.filter(UdpPort))
+		ordered.addAll(l.filter(TunPort))
+		ordered
 	}
 
 	/** The variable of a gateway port in the generated main: tun0, udp0, ... in {@link #gatewayPorts} order. */

@@ -55,22 +55,24 @@ public final class GwBMain {
 				sad.put(new SecurityAssociation(c));
 			}
 			List<GatewayRunner.GatewayPort> gatewayPorts = new ArrayList<>();
-			TunDevice tun0 = TunDevice.open("esp0", new BufferPool(256, 128, 65599, 64, 17), true, 1500); // 64 KB buffers: TSO super-packets
-			closing.add(tun0);
-			gatewayPorts.add(tun0);
 			UdpEspSocket udp0 = UdpEspSocket.open(InetAddress.getByName("198.51.100.1"), 4500, new BufferPool(8192, 128, 1500, 64, 17), true, true);
 			closing.add(udp0);
 			gatewayPorts.add(udp0);
+			TunDevice tun0 = TunDevice.open("esp0", new BufferPool(256, 128, 65599, 64, 17), true, 1500); // 64 KB buffers: TSO super-packets
+			closing.add(tun0);
+			gatewayPorts.add(tun0);
 			// SIGINT/SIGTERM end the sources; the pipelines drain, the counters are printed, then the JVM exits.
 			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
 				for (GatewayRunner.GatewayPort g : gatewayPorts) {
 					g.stop();
 				}
+				boolean drained = false;
 				try {
-					done.await(10, TimeUnit.SECONDS);
+					drained = done.await(10, TimeUnit.SECONDS);
 				} catch (InterruptedException e) {
 					Thread.currentThread().interrupt();
 				}
+				Runtime.getRuntime().halt(drained ? 0 : 1); // a drained stop is a clean stop, not 143
 			}, "espline-shutdown"));
 			List<AbstractPipeline> pipelines = new ArrayList<>();
 			List<SinkPort> sinks = new ArrayList<>();

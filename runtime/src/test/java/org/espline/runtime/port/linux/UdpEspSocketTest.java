@@ -116,6 +116,63 @@ class UdpEspSocketTest {
         assertEquals(0, pool.outstanding());
     }
 
+    /** Steady state allocates nothing: batches through sendmmsg and recvmmsg over loopback, measured per thread. */
+    @Test
+    void sendAndReceiveAllocateNothing() throws Exception {
+        Assumptions.assumeTrue(LibC.AVAILABLE, LibC.UNAVAILABLE_REASON);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter in this JVM");
+        BufferPool pool = new BufferPool(256, 128, 1500, 64, 4);
+        InetAddress a = InetAddress.getByName("127.0.0.1");
+        InetAddress b = InetAddress.getByName("127.0.0.3");
+        int portA = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        try (UdpEspSocket sa = UdpEspSocket.open(a, portA, pool, true, true);
+             UdpEspSocket sb = UdpEspSocket.open(b, portA + 1, pool, true, true)) {
+            PacketBatch out = new PacketBatch(32);
+            PacketBatch in = new PacketBatch(32);
+            byte[] payload = new byte[1000];
+            payload[3] = 1;
+            long received = 0;
+            long before = 0;
+            for (int round = 0; round < 3000; round++) {
+                if (round == 1000) { // after warm-up: JIT-compiled, lazily initialised JNA paths done
+                    before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                    received = 0;
+                }
+                for (int i = 0; i < 16; i++) {
+                    out.add(fill(pool.acquire(), 3, portA + 1, payload));
+                }
+                sa.send(out);
+                int got = 0;
+                int spins = 0;
+                while (got < 16 && spins++ < 100_000) {
+                    in.clear();
+                    got += sb.receive(in);
+                    in.releaseAll();
+                }
+                received += got;
+            }
+            long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            assertTrue(received >= 16 * 1900, "most datagrams arrived: " + received);
+            assertTrue(allocated < 4096, "bytes allocated for " + received + " packets sent and received: " + allocated);
+        }
+        assertEquals(0, pool.outstanding());
+    }
+
+    /** An ESP-in-UDP packet to 127.0.0.{@code dstLast}:{@code dport} (no InetAddress: its getAddress() allocates). */
+    private static PacketBuffer fill(PacketBuffer p, int dstLast, int dport, byte[] payload) {
+        byte[] x = p.array();
+        int ip = p.put(28 + payload.length);
+        x[ip] = 0x45;
+        x[ip + 9] = 17;
+        x[ip + 16] = 127;
+        x[ip + 19] = (byte) dstLast;
+        x[ip + 22] = (byte) (dport >>> 8);
+        x[ip + 23] = (byte) dport;
+        System.arraycopy(payload, 0, x, ip + 28, payload.length);
+        return p;
+    }
+
     private static PacketBuffer encapsulated(BufferPool pool, InetAddress src, int sport, InetAddress dst, int dport, byte[] payload) {
         PacketBuffer p = pool.acquire();
         byte[] x = p.array();
