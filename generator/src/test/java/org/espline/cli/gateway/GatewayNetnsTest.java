@@ -154,6 +154,10 @@ class GatewayNetnsTest {
         assertDrainedAndBalanced(a);
         assertTrue(counter(a, "pipeline egress", "EsplineOutDelivered") > 1000, "load was running:\n" + a);
         assertEquals(GARBAGE, counter(a, "pipeline ingress", "XfrmInNoStates"), "every garbage datagram under XfrmInNoStates:\n" + a);
+        Matcher tun = Pattern.compile("tun esp0 \\(offloads csum tso4 tso6\\): read \\d+ \\((\\d+) super-packets.*written \\d+ \\((\\d+) as GSO\\)").matcher(a);
+        assertTrue(tun.find(), "TSO granted on the TUN device:\n" + a);
+        assertTrue(Long.parseLong(tun.group(1)) > 0, "the kernel handed over TCP super-packets (TSO), the GSO stage cut them:\n" + a);
+        assertTrue(Long.parseLong(tun.group(2)) > 0, "GRO-coalesced packets left through the TUN device as GSO packets:\n" + a);
         Matcher refused = Pattern.compile("(\\d+) refused by the kernel").matcher(a);
         assertTrue(refused.find() && Long.parseLong(refused.group(1)) > 0, "sends while the peer was gone are counted:\n" + a);
 
