@@ -35,6 +35,15 @@ public final class GatewayRunner {
         /** One line of counters. */
         String summary();
 
+        /** A short name for the status line ("tun esp0", "udp 4500"). */
+        String label();
+
+        /** Bytes of the packets this port handed to a pipeline (IP packets, the rebuilt outer header included). */
+        long bytesReceived();
+
+        /** Bytes of the packets this port sent out of the gateway. */
+        long bytesSent();
+
         @Override
         void close();
     }
@@ -129,10 +138,35 @@ public final class GatewayRunner {
         }
     }
 
-    /** "12.0 s  egress 1234 pkts 0.52 Gbit/s | ingress ... | drops XfrmInStateSeqError=3" */
+    private long lastStatusNanos;
+    private long[] lastIn = new long[0];
+    private long[] lastOut = new long[0];
+
+    /**
+     * "12.0 s  egress in 1234 out 56000  ingress in ... | tun esp0 0.52/0.01 Gbit/s  udp 4500 0.55/0.53 Gbit/s | drops 3
+     * XfrmInStateSeqError=3": packets per pipeline, then each port's receive/send rate since the previous status line.
+     * Called from one thread (the status printer).
+     */
     public String statusLine() {
-        final double s = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+        final long now = System.nanoTime();
+        final double s = Math.max(1e-9, (now - startNanos) / 1e9);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%7.1f s", s));
+        if (lastIn.length != ports.size()) {
+            lastIn = new long[ports.size()];
+            lastOut = new long[ports.size()];
+            lastStatusNanos = startNanos;
+        }
+        final double interval = Math.max(1e-9, (now - lastStatusNanos) / 1e9);
+        lastStatusNanos = now;
+        for (int i = 0; i < ports.size(); i++) {
+            GatewayPort port = ports.get(i);
+            long in = port.bytesReceived();
+            long out = port.bytesSent();
+            b.append(String.format(Locale.ROOT, "  %s %.2f/%.2f Gbit/s", port.label(), (in - lastIn[i]) * 8 / interval / 1e9,
+                    (out - lastOut[i]) * 8 / interval / 1e9));
+            lastIn[i] = in;
+            lastOut[i] = out;
+        }
         long drops = 0;
         StringBuilder d = new StringBuilder();
         for (Lane l : lanes) {

@@ -72,6 +72,9 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private boolean closed;
 
     private long received;
+    // Read by the status thread without synchronisation: a display value, possibly a batch stale.
+    private long bytesIn;
+    private long bytesOut;
     private long superPacketsIn;
     private long checksumsCompleted;
     private long oversizeDropped;
@@ -187,6 +190,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 superPacketsIn++;
             }
             into.add(p);
+            bytesIn += len;
             n++;
         }
         received += n;
@@ -234,6 +238,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 writeErrors++;
             } else {
                 sent++;
+                bytesOut += len;
                 if (gso) {
                     superPacketsOut++;
                 }
@@ -384,6 +389,15 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
 
     /** Packets the kernel refused (write failed) or that could not be framed; each released and counted. */
     public long writeErrors() { return writeErrors; }
+
+    @Override
+    public String label() { return "tun " + name; }
+
+    @Override
+    public long bytesReceived() { return bytesIn; }
+
+    @Override
+    public long bytesSent() { return bytesOut; }
 
     /** The pool received packets are taken from. */
     public BufferPool pool() { return pool; }

@@ -116,8 +116,13 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     private final long txControlAddress = Pointer.nativeValue(txControl);
     /** Packets (from the batch's front) each built message carries. */
     private final int[] txPackets = new int[MAX_MESSAGES];
+    /** UDP payload bytes each built message carries. */
+    private final int[] txBytes = new int[MAX_MESSAGES];
 
     private long received;
+    // Read by the status thread without synchronisation: a display value, possibly a batch stale.
+    private long bytesIn;
+    private long bytesOut;
     private long datagramsIn;
     private long groMessages;
     private long ikeReceived;
@@ -344,6 +349,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
         put16(a, udp + 4, 8 + len);
         put16(a, udp + 6, 0);
         rxData.read(at, a, udp + 8, len);
+        bytesIn += OUTER_HEADERS + len;
         into.add(p);
         return 1;
     }
@@ -384,6 +390,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
                 final int k = Math.abs(txPackets[i]);
                 if (txPackets[i] > 0) {
                     sent += k;
+                    bytesOut += txBytes[i] + (long) k * OUTER_HEADERS;
                     if (k > 1) {
                         gsoMessages++;
                     }
@@ -478,6 +485,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
                 txMsgs.setLong(m + MSG_CONTROL, 0L);
                 txMsgs.setLong(m + MSG_CONTROLLEN, 0);
             }
+            txBytes[messages] = groupBytes;
             txPackets[messages++] = count;
             i += count;
         }
@@ -596,6 +604,17 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
 
     /** Packets the kernel refused to send (no route, peer gone): dropped. */
     public long sendErrors() { return sendErrors; }
+
+    @Override
+    public String label() { return "udp " + localPort; }
+
+    /** Bytes handed to the pipeline, outer IPv4 and UDP headers included. */
+    @Override
+    public long bytesReceived() { return bytesIn; }
+
+    /** Bytes sent, outer IPv4 and UDP headers included (as on the wire, before the link header). */
+    @Override
+    public long bytesSent() { return bytesOut; }
 
     /** The pool received packets are taken from. */
     public BufferPool pool() { return pool; }
