@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.espline.cli.demo.GatewayDemo;
+import org.espline.cli.gateway.NetnsDemo;
+import org.espline.cli.gateway.NetnsLab;
 import org.espline.dsl.runtime.ModelProblem;
 import org.espline.generator.CompiledModel;
 
@@ -21,7 +23,8 @@ import org.espline.generator.CompiledModel;
  * 2 for unusable arguments or models.
  */
 final class DemoCommand {
-    static final String USAGE = "usage: espline demo [TX_MODEL.espl [RX_MODEL.espl]] [--megabytes N] [--flows N] [--out DIR]";
+    static final String USAGE = "usage: espline demo [TX_MODEL.espl [RX_MODEL.espl]] [--megabytes N] [--flows N] [--out DIR]\n"
+            + "       espline demo --netns [GW_A.espl GW_B.espl] [--json FILE] [--seconds N] [--out DIR]   (root: real gateways between namespaces, iperf3)";
     private static final String[] BUNDLED = {"site-to-site.espl", "site-to-site-gw-a.espl", "site-to-site-gw-b.espl"};
 
     private final PrintStream out;
@@ -36,6 +39,9 @@ final class DemoCommand {
         Path dir = Path.of("target", "espline-demo");
         List<Path> models = new ArrayList<>();
         GatewayDemo.Options options = new GatewayDemo.Options();
+        boolean netns = false;
+        Path json = null;
+        int seconds = 4;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -43,6 +49,9 @@ final class DemoCommand {
                     case "--out" -> dir = Path.of(value(args, ++i, a));
                     case "--megabytes" -> options.megabytes = positive(value(args, ++i, a), a);
                     case "--flows" -> options.tcpFlows = (int) positive(value(args, ++i, a), a);
+                    case "--netns" -> netns = true;
+                    case "--json" -> json = Path.of(value(args, ++i, a));
+                    case "--seconds" -> seconds = (int) Math.min(60, positive(value(args, ++i, a), a));
                     default -> {
                         if (a.startsWith("-")) {
                             throw new IllegalArgumentException("unknown option " + a);
@@ -57,6 +66,12 @@ final class DemoCommand {
             if (models.size() > 2) {
                 throw new IllegalArgumentException("at most two models: the sender's and the receiver's");
             }
+            if (netns && models.size() == 1) {
+                throw new IllegalArgumentException("--netns runs two gateways: name both models (A's, then B's), or none");
+            }
+            if (!netns && (json != null)) {
+                throw new IllegalArgumentException("--json belongs to --netns");
+            }
         } catch (IllegalArgumentException e) {
             err.println("espline: " + e.getMessage() + "\n" + USAGE);
             return 2;
@@ -68,6 +83,9 @@ final class DemoCommand {
                 extractBundledModels(bundled);
                 models.add(bundled.resolve("site-to-site-gw-a.espl"));
                 models.add(bundled.resolve("site-to-site-gw-b.espl"));
+            }
+            if (netns) {
+                return netns(models.get(0), models.get(1), dir, json, seconds);
             }
             Path tx = models.get(0);
             Path rx = models.size() > 1 ? models.get(1) : tx;
@@ -84,6 +102,42 @@ final class DemoCommand {
             return 1;
         } catch (IOException e) {
             err.println("espline: demo failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The gateways between network namespaces; root only. */
+    private int netns(Path a, Path b, Path dir, Path json, int seconds) throws IOException {
+        if (!"0".equals(NetnsLab.sh("id", "-u").output().trim())) {
+            err.println("espline: demo --netns creates network namespaces and TUN devices: run it as root");
+            return 2;
+        }
+        for (String tool : new String[] {"ip", "ping", "iperf3"}) {
+            if (NetnsLab.sh("sh", "-c", "command -v " + tool).code() != 0) {
+                err.println("espline: demo --netns needs " + tool + " (apt-get install -y iproute2 iputils-ping iperf3)");
+                return 2;
+            }
+        }
+        try {
+            NetnsDemo.Result r = new NetnsDemo(out, seconds).run(a.toAbsolutePath(), b.toAbsolutePath(), dir.toAbsolutePath().resolve("netns"));
+            out.printf(java.util.Locale.ROOT, "%n  %-28s %10s %10s%n", "Gbit/s (JDK " + Runtime.version().feature() + ")", "1 stream", "4 streams");
+            out.printf(java.util.Locale.ROOT, "  %-28s %10.2f %10.2f%n", "raw veth", r.vethGbps().get(1), r.vethGbps().get(4));
+            out.printf(java.util.Locale.ROOT, "  %-28s %10.2f %10.2f%n", "Espline gateways", r.esplineGbps().get(1), r.esplineGbps().get(4));
+            for (String line : (r.gatewayA() + r.gatewayB()).split("\n")) {
+                if (line.startsWith("accounting") || line.startsWith("buffers outstanding") || line.startsWith("tun ") && line.contains("super-packets")) {
+                    out.println("  " + line);
+                }
+            }
+            if (json != null) {
+                NetnsDemo.writeJson(r, json);
+                out.println("wrote " + json);
+            }
+            return r.pingOk() && r.esplineGbps().get(1) > 0 ? 0 : 1;
+        } catch (NetnsLab.CommandFailed e) {
+            err.println("espline: demo --netns: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return 1;
         }
     }

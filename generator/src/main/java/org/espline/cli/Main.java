@@ -10,6 +10,10 @@ public final class Main {
             "usage: espline COMMAND ...",
             "commands:",
             "  demo [TX [RX]]            generate, compile and run two gateways' data planes on a synthetic workload",
+            "  demo --netns [A B] [--json FILE]",
+            "                            (root) two real gateways between network namespaces: ping, iperf3 vs raw veth",
+            "  run MODEL [--gateway NAME] [--quiet]",
+            "                            run a model's pipelines as a gateway on TUN devices and UDP port 4500 until SIGINT/SIGTERM",
             "  tour                      encrypt and decrypt a bundled capture packet by packet and print the counters",
             "  pcap encrypt|decrypt ...  run a pcap file through ESP output or input (espline pcap --help)",
             "  validate FILE.espl...     check models: file:line:col: error|warning: message on stderr",
@@ -52,6 +56,8 @@ public final class Main {
                 return new PcapCommand(out, err).run(rest);
             case "demo":
                 return new DemoCommand(out, err).run(rest);
+            case "run":
+                return new RunCommand(out, err).run(rest);
             case "tour":
                 return new TourCommand(out, err).run(rest);
             case "validate":

@@ -582,21 +582,66 @@ class EsplineGenerator {
 
 	def boolean gatewayPort(Port port) { port instanceof UdpPort || port instanceof TunPort }
 
+	/** A pipeline's distinct gateway ports (a device used as both source and sink once). */
+	def List<Port> pipelineGatewayPorts(Pipeline p) {
+		val l = <Port>newArrayList
+		for (port : #[p.source, p.sink]) {
+			if (gatewayPort(port) && !l.exists[describe(it) == describe(port)]) l += port
+		}
+		l
+	}
+
+	def boolean hasGatewayPorts(Model m) { m.elements.filter(Pipeline).exists[gatewayPort(source) || gatewayPort(sink)] }
+
 	/**
-	 * Why the generated main cannot run the model on its own, if it cannot: ports of the gateway runtime, or a link
-	 * that only one pipeline of the model uses (its other end is an application embedding the pipelines).
+	 * The model's gateway ports, one per TUN device or UDP address and port, in pipeline order, the UDP sockets first:
+	 * a bind that fails (an address this host lacks) then stops the main before it created any TUN device.
+	 */
+	def List<Port> gatewayPorts(Model m) {
+		val l = <Port>newArrayList
+		for (p : m.elements.filter(Pipeline)) {
+			for (port : #[p.source, p.sink]) {
+				if (gatewayPort(port) && !l.exists[describe(it) == describe(port)]) l += port
+			}
+		}
+		val ordered = <Port>newArrayList
+		ordered.addAll(l.filter(UdpPort))
+		ordered.addAll(l.filter(TunPort))
+		ordered
+	}
+
+	/** The variable of a gateway port in the generated main: tun0, udp0, ... in {@link #gatewayPorts} order. */
+	def String gatewayPortName(Model m, Port port) {
+		val same = gatewayPorts(m).filter[class == port.class].toList
+		val i = same.indexOf(same.findFirst[describe(it) == describe(port)])
+		(if (port instanceof TunPort) 'tun' else 'udp') + i
+	}
+
+	/** The pipeline that first names a gateway port: its buffers size the port's receive pool. */
+	def Pipeline firstUser(Model m, Port port) {
+		m.elements.filter(Pipeline).findFirst[describe(source) == describe(port) || describe(sink) == describe(port)]
+	}
+
+	def CharSequence openGatewayPort(Model m, Port port) {
+		val b = firstUser(m, port).buffers
+		val headroom = buffersValue(b, EsplinePackage.Literals.BUFFERS__HEADROOM, ModelPipelines.DEFAULT_HEADROOM)
+		val tailroom = buffersValue(b, EsplinePackage.Literals.BUFFERS__TAILROOM, ModelPipelines.DEFAULT_TAILROOM)
+		val fragments = buffersValue(b, EsplinePackage.Literals.BUFFERS__MAX_FRAGMENTS, ModelPipelines.DEFAULT_FRAGMENTS)
+		val mtu = buffersValue(b, EsplinePackage.Literals.BUFFERS__MTU, ModelPipelines.DEFAULT_MTU)
+		val pool = buffersValue(b, EsplinePackage.Literals.BUFFERS__POOL_SIZE, ModelPipelines.DEFAULT_POOL_SIZE)
+		switch port {
+			TunPort: '''TunDevice «gatewayPortName(m, port)» = TunDevice.open(«javaString(port.device)», new BufferPool(256, «headroom», 65599, «tailroom», «fragments»), true, «mtu»); // 64 KB buffers: TSO super-packets'''
+			UdpPort: '''UdpEspSocket «gatewayPortName(m, port)» = UdpEspSocket.open(InetAddress.getByName(«javaString(port.address)»), «port.port», new BufferPool(«pool», «headroom», «mtu», «tailroom», «fragments»), true, true);'''
+		}
+	}
+
+	/**
+	 * Why the generated main cannot run the model on its own, if it cannot: a link that only one pipeline of the
+	 * model uses (its other end is an application embedding the pipelines).
 	 */
 	def List<String> mainRefusals(Model m) {
 		val out = <String>newArrayList
 		val pipelines = m.elements.filter(Pipeline).toList
-		for (p : pipelines) {
-			val gateway = #[p.source, p.sink].filter[gatewayPort(it)].toList
-			if (!gateway.empty) {
-				out += p.name + ': ' + gateway.map["'" + describe(it) + "'"].join(' and ')
-					+ " need the gateway runtime's UDP and TUN ports, which this release does not have yet; construct "
-					+ pipelineClassName(p) + ' with ports of your own'
-			}
-		}
 		for (l : links(m)) {
 			val senders = pipelines.filter[sink instanceof LinkPort && (sink as LinkPort).link == l].size
 			val receivers = pipelines.filter[source instanceof LinkPort && (source as LinkPort).link == l].size
@@ -613,6 +658,8 @@ class EsplineGenerator {
 	def CharSequence portExpression(Pipeline p, Port port, boolean source) {
 		switch port {
 			LinkPort: '''link«camel(port.link)»'''
+			TunPort: gatewayPortName(p.eContainer as Model, port)
+			UdpPort: gatewayPortName(p.eContainer as Model, port)
 			PcapPort: if (source) '''new PcapSourcePort(open(dir.resolve(«javaString(port.file)»), closing), «poolName(p.buffers)»)''' else '''new PcapSinkPort(create(dir.resolve(«javaString(port.file)»), closing))'''
 			default: 'null'
 		}
@@ -627,6 +674,9 @@ class EsplineGenerator {
 		val pipelines = m.elements.filter(Pipeline).toList
 		val ports = pipelines.map[#[source, sink]].flatten.toList
 		if (ports.exists[it instanceof LinkPort]) s += 'org.espline.runtime.port.MemoryLink'
+		if (ports.exists[it instanceof TunPort]) s += 'org.espline.runtime.port.linux.TunDevice'
+		if (ports.exists[it instanceof UdpPort]) s += #['java.net.InetAddress', 'org.espline.runtime.port.linux.UdpEspSocket']
+		if (hasGatewayPorts(m)) s += #['java.util.concurrent.CountDownLatch', 'java.util.concurrent.TimeUnit', 'org.espline.runtime.gateway.GatewayRunner']
 		if (ports.exists[it instanceof PcapPort] || pipelines.exists[stages.exists[it instanceof TapStage]]) {
 			s += #['org.espline.runtime.pcap.PcapWriter']
 		}
@@ -663,7 +713,8 @@ class EsplineGenerator {
 		 «ENDFOR»
 		 * </ul>
 		 * {@code pcap} files and taps are resolved against the directory given as the only argument (default: the working
-		 * directory). Prints each pipeline's counters at the end.
+		 * directory). Prints each pipeline's counters at the end.«IF hasGatewayPorts(in.model)» TUN devices and UDP sockets never end
+		 * on their own: SIGINT/SIGTERM stop them, the pipelines drain what they hold, and the counters are printed.«ENDIF»
 		 */
 		public final class «mainClassName(in.model)» {
 			private «mainClassName(in.model)»() {
@@ -685,6 +736,9 @@ class EsplineGenerator {
 					return 2;
 				«ELSE»
 					List<Closeable> closing = new ArrayList<>();
+					«IF hasGatewayPorts(in.model)»
+						CountDownLatch done = new CountDownLatch(1);
+					«ENDIF»
 					try {
 						«FOR b : pools(in.model)»
 							BufferPool «poolName(b)» = new BufferPool(«buffersValue(b, EsplinePackage.Literals.BUFFERS__POOL_SIZE, ModelPipelines.DEFAULT_POOL_SIZE)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__HEADROOM, ModelPipelines.DEFAULT_HEADROOM)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__MTU, ModelPipelines.DEFAULT_MTU)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__TAILROOM, ModelPipelines.DEFAULT_TAILROOM)», «buffersValue(b, EsplinePackage.Literals.BUFFERS__MAX_FRAGMENTS, ModelPipelines.DEFAULT_FRAGMENTS)»);
@@ -698,11 +752,32 @@ class EsplineGenerator {
 						«FOR l : links(in.model)»
 							MemoryLink link«camel(l)» = new MemoryLink(«ModelPipelines.DEFAULT_LINK_CAPACITY»);
 						«ENDFOR»
+						«IF hasGatewayPorts(in.model)»
+							List<GatewayRunner.GatewayPort> gatewayPorts = new ArrayList<>();
+							«FOR g : gatewayPorts(in.model)»
+								«openGatewayPort(in.model, g)»
+								closing.add(«gatewayPortName(in.model, g)»);
+								gatewayPorts.add(«gatewayPortName(in.model, g)»);
+							«ENDFOR»
+							// SIGINT/SIGTERM end the sources; the pipelines drain, the counters are printed, then the JVM exits.
+							Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+								for (GatewayRunner.GatewayPort g : gatewayPorts) {
+									g.stop();
+								}
+								boolean drained = false;
+								try {
+									drained = done.await(10, TimeUnit.SECONDS);
+								} catch (InterruptedException e) {
+									Thread.currentThread().interrupt();
+								}
+								Runtime.getRuntime().halt(drained ? 0 : 1); // a drained stop is a clean stop, not 143
+							}, "espline-shutdown"));
+						«ENDIF»
 						List<AbstractPipeline> pipelines = new ArrayList<>();
 						List<SinkPort> sinks = new ArrayList<>();
 						List<XfrmStats> stats = new ArrayList<>();
 						«FOR p : in.model.elements.filter(Pipeline)»
-							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, sinks, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»));
+							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, sinks, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»«FOR g : pipelineGatewayPorts(p)», «gatewayPortName(in.model, g)»«ENDFOR»));
 						«ENDFOR»
 						List<Thread> threads = new ArrayList<>();
 						for (int i = 0; i < pipelines.size(); i++) {
@@ -749,13 +824,17 @@ class EsplineGenerator {
 								err.println(e.getMessage());
 							}
 						}
+						«IF hasGatewayPorts(in.model)»
+							out.flush();
+							done.countDown();
+						«ENDIF»
 					}
 				«ENDIF»
 			}
 			«IF mainRefusals(in.model).empty»
 				«FOR p : in.model.elements.filter(Pipeline)»
 
-					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<SinkPort> sinks, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR») throws IOException {
+					private static AbstractPipeline «camel(p.name).toFirstLower»(Path dir, List<Closeable> closing, List<SinkPort> sinks, List<XfrmStats> all«IF p.stages.exists[it instanceof DecryptStage]», SaDatabase sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», BufferPool «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», MemoryLink link«camel(l.link)»«ENDFOR»«FOR g : pipelineGatewayPorts(p)», «IF g instanceof TunPort»TunDevice«ELSE»UdpEspSocket«ENDIF» «gatewayPortName(p.eContainer as Model, g)»«ENDFOR») throws IOException {
 						XfrmStats stats = new XfrmStats();
 						all.add(stats);
 						var source = «portExpression(p, p.source, true)»;

@@ -523,17 +523,20 @@ class GeneratedPipelinesInteropTest {
         }
     }
 
-    /** gw-a's pipelines need udp and tun ports: its main says which and exits 2 without running anything. */
+    /**
+     * gw-a's main opens its UDP socket before its TUN device: on a host without gw-a's address (192.0.2.1) the bind
+     * fails, the main says so and exits 2 without running anything or creating a device (the gateway itself runs in
+     * GatewayNetnsTest, inside network namespaces).
+     */
     @Test
-    void theGeneratedMainOfAGatewayModelNamesThePortsItCannotOpen() throws Exception {
+    void theGeneratedMainOfAGatewayModelNamesThePortItCannotOpen() throws Exception {
         Path work = ExternalTools.workDir(tempDir, "generated-main-gw-a");
         try (ExampleModel m = ExampleModel.prepare(models().resolve("site-to-site-gw-a.espl"), work.resolve("model"))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             assertEquals(2, runMain(m, "GwAMain", work, out, err));
             String message = err.toString(StandardCharsets.UTF_8);
-            assertTrue(message.contains("egress: 'tun \"esp0\"' and 'udp 192.0.2.1 port 4500'"), message);
-            assertTrue(message.contains("ingress: 'udp 192.0.2.1 port 4500' and 'tun \"esp0\"'"), message);
+            assertTrue(message.startsWith("udp 192.0.2.1 port 4500: bind: "), message);
             assertEquals("", out.toString(StandardCharsets.UTF_8));
         }
     }

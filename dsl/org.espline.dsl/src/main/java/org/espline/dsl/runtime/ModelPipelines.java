@@ -81,8 +81,9 @@ import org.espline.runtime.stats.XfrmStats;
  * Ports: {@code link NAME} is one {@link MemoryLink} per name for the whole build (a tx pipeline's {@code to link x}
  * feeds an rx pipeline's {@code from link x}; one sender and one receiver per link, as {@link MemoryLink} is
  * single-producer single-consumer); {@code pcap "f"} reads or writes {@code f} (relative to the
- * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} need the gateway runtime and are
- * refused unless {@linkplain #withSource replaced}. The same directory holds {@code tap pcap} files.
+ * {@linkplain #outputDirectory(Path) output directory}); {@code udp} and {@code tun} open devices of the host, which a
+ * build does not do on its own: they are refused unless {@linkplain #withSource replaced} ({@code espline run} replaces
+ * them with the runtime's TunDevice and UdpEspSocket). The same directory holds {@code tap pcap} files.
  *
  * <p>{@code gso mss N} becomes a {@link GsoStage} taking segment buffers from the pipeline's pool (the pipeline's
  * work batches grow by its expansion, the source is still asked for {@code batch} packets); {@code gro} becomes a
@@ -127,6 +128,7 @@ public final class ModelPipelines {
     private Path outputDirectory = Path.of("");
     private boolean skipUnsupportedStages;
     private int linkCapacity = DEFAULT_LINK_CAPACITY;
+    private long tapLimit = Long.MAX_VALUE;
     /** Substituted ends: a {@link SourcePort} under {@code End.SOURCE} keys, a {@link SinkPort} under {@code End.SINK}. */
     private final Map<String, Object> substitutes = new HashMap<>();
 
@@ -143,6 +145,18 @@ public final class ModelPipelines {
     /** Leave out stages the interpreted runtime lacks (none at present) instead of refusing the model. */
     public ModelPipelines skipUnsupportedStages(boolean skip) {
         this.skipUnsupportedStages = skip;
+        return this;
+    }
+
+    /**
+     * Records at most {@code packets} packets per {@code tap pcap} file (the first ones; the tap still passes every
+     * packet on): a gateway that runs for hours must not fill the disk with its own traffic. Default: all.
+     */
+    public ModelPipelines tapLimit(long packets) {
+        if (packets < 0) {
+            throw new IllegalArgumentException("packets: " + packets + " (expected: packets >= 0)");
+        }
+        this.tapLimit = packets;
         return this;
     }
 
@@ -521,7 +535,20 @@ public final class ModelPipelines {
             }
             if (s instanceof org.espline.dsl.espline.TapStage t) {
                 PcapWriter w = writer(t, EsplinePackage.Literals.TAP_STAGE__FILE, t.getFile());
-                return w == null ? null : new TapStage(new PcapPacketWriter(w));
+                if (w == null) {
+                    return null;
+                }
+                PcapPacketWriter pcap = new PcapPacketWriter(w);
+                if (tapLimit == Long.MAX_VALUE) {
+                    return new TapStage(pcap);
+                }
+                long[] left = {tapLimit};
+                return new TapStage(packet -> {
+                    if (left[0] > 0) {
+                        left[0]--;
+                        pcap.write(packet);
+                    }
+                });
             }
             if (s instanceof org.espline.dsl.espline.GsoStage g) {
                 return gso(g, stats, pool);
@@ -677,7 +704,7 @@ public final class ModelPipelines {
                 }
             }
             String word = port instanceof UdpPort ? "udp" : port instanceof TunPort ? "tun" : "?";
-            error(port, null, "port " + word + " needs the gateway runtime (issue 7)");
+            error(port, null, "port " + word + " opens a device of this host: run the model with espline run, or substitute the port");
             return null;
         }
 

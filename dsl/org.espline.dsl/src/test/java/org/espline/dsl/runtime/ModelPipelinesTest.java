@@ -292,14 +292,14 @@ class ModelPipelinesTest {
             assertTrue(p.line() > 1, p.toString());
         }
         assertEquals(new TreeSet<>(List.of(
-                "port tun needs the gateway runtime (issue 7)",
-                "port udp needs the gateway runtime (issue 7)")), messages);
+                "port tun opens a device of this host: run the model with espline run, or substitute the port",
+                "port udp opens a device of this host: run the model with espline run, or substitute the port")), messages);
         assertEquals(4, e.problems().size(), e.getMessage());
         // Skipping stages still leaves the ports.
         ModelException ports = assertThrows(ModelException.class, () -> new ModelPipelines(new ModelSas(n -> null))
                 .outputDirectory(dir).skipUnsupportedStages(true).build(examples().resolve("site-to-site-gw-b.espl")));
         assertEquals(4, ports.problems().size(), ports.getMessage());
-        assertTrue(ports.problems().stream().allMatch(p -> p.message().endsWith("needs the gateway runtime (issue 7)")));
+        assertTrue(ports.problems().stream().allMatch(p -> p.message().endsWith("run the model with espline run, or substitute the port")));
         // A model with errors is refused with them.
         Path bad = write("bad.espl", "pipeline p tx { buffers nowhere from link a to link b }\n");
         ModelException errors = assertThrows(ModelException.class,

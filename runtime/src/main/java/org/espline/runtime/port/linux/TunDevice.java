@@ -1,0 +1,417 @@
+package org.espline.runtime.port.linux;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.sun.jna.Memory;
+
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.gateway.GatewayRunner;
+import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.header.InternetChecksum;
+import org.espline.runtime.header.IpProtocols;
+import org.espline.runtime.header.Ipv4Header;
+import org.espline.runtime.header.Ipv6Header;
+import org.espline.runtime.pipeline.PacketBatch;
+import org.espline.runtime.port.Port;
+
+/**
+ * A Linux TUN device ({@code /dev/net/tun}, {@code IFF_TUN | IFF_NO_PI | IFF_VNET_HDR}) as a port: the tx pipeline
+ * receives the plaintext the kernel routes into the device, the rx pipeline sends decrypted packets out of it.
+ *
+ * <p>Offloads ({@code TUNSETOFFLOAD}): checksum and TSO4/TSO6 are asked for, so the kernel hands over TCP
+ * super-packets of up to 64 KB with a virtio-net header instead of MTU-sized segments; the tx pipeline's GSO stage
+ * cuts them late, just before encryption (TALK.md §3). A kernel that refuses falls back to checksum only, then to
+ * none ({@link #offloads()} says what was granted). USO is not asked for: the GSO stage segments TCP only, and a
+ * UDP super-packet it could not cut would leave as one oversized ESP packet.
+ *
+ * <p>Receive: each read is one packet behind a 10-byte {@link VirtioNetHeader}; the packet is copied once into a
+ * buffer of {@code pool} (whose buffers must hold 64 KB super-packets). A packet whose header says
+ * {@code NEEDS_CSUM} carries only the pseudo-header sum in its checksum field; it is completed here, for
+ * super-packets too, because a super-packet the GSO stage leaves whole (payload within its MSS) must leave with a
+ * valid checksum (the stage recomputes each segment's anyway). Packets too large for a pool buffer are counted
+ * ({@link #oversizeDropped()}); an empty pool leaves packets in the kernel's queue (back-pressure).
+ *
+ * <p>Send: each packet, linear part and fragments, is gathered into one native buffer behind a virtio-net header
+ * and written. A TCP packet longer than {@code segmentMtu} (a GRO-coalesced packet) leaves as a GSO packet
+ * (TCPV4/TCPV6, segment size {@code segmentMtu} minus its headers, checksum partial), so the kernel can
+ * deliver it whole or segment it again when it forwards it. A failed write is counted ({@link #writeErrors()}),
+ * never retried; the packet is released.
+ *
+ * <p>Threads: one thread may {@link #receive} while another {@link #send}s (separate native buffers); each side is
+ * single-threaded. {@link #stop()} may be called from any thread: {@link #receive} then answers -1, so a
+ * pipeline drains what it holds and finishes. Nothing on the packet path allocates.
+ */
+public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPort {
+    private static final long TUNSETIFF = 0x400454caL;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final short IFF_TUN = 0x0001;
+    private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    private static final int IFNAMSIZ = 16;
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFREQ_FLAGS_OFFSET = 16;
+
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+
+    /** Largest packet a read returns: the 16-bit IP length (64 KB super-packets) behind the virtio-net header. */
+    private static final int MAX_READ = VirtioNetHeader.LENGTH + 0xFFFF + Ipv6Header.LENGTH;
+
+    private final int fd;
+    private final String name;
+    private final int offloads;
+    private final BufferPool pool;
+    private final int maxPacket;
+    private final int segmentMtu;
+    private final Memory rx = new Memory(MAX_READ);
+    private final Memory tx = new Memory(MAX_READ);
+    private volatile boolean stopped;
+    private boolean closed;
+
+    private long received;
+    // Read by the status thread without synchronisation: a display value, possibly a batch stale.
+    private long bytesIn;
+    private long bytesOut;
+    private long superPacketsIn;
+    private long checksumsCompleted;
+    private long oversizeDropped;
+    private long malformedDropped;
+    private long readErrors;
+    private long sent;
+    private long superPacketsOut;
+    private long writeErrors;
+
+    private TunDevice(int fd, String name, int offloads, BufferPool pool, int segmentMtu) {
+        this.fd = fd;
+        this.name = name;
+        this.offloads = offloads;
+        this.pool = pool;
+        this.maxPacket = pool.bufferSize() - pool.headroom();
+        this.segmentMtu = segmentMtu;
+    }
+
+    /**
+     * Creates (or attaches to) the TUN device {@code name} in the calling thread's network namespace. The device
+     * lives as long as this object is open; its addresses, MTU and routes are the administrator's (ip link/addr).
+     *
+     * @param pool       buffers for received packets; each should hold 64 KB when TSO is wanted
+     * @param tso        ask the kernel for TCP super-packets (TSO4/TSO6 with checksum offload)
+     * @param segmentMtu IP packet size above which sent TCP packets are marked GSO (the device's MTU)
+     * @throws IOException naming the device and the refused call (not root, no /dev/net/tun, name taken)
+     */
+    public static TunDevice open(String name, BufferPool pool, boolean tso, int segmentMtu) throws IOException {
+        if (!LibC.AVAILABLE) {
+            throw new IOException("tun \"" + name + "\": " + LibC.UNAVAILABLE_REASON);
+        }
+        final byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        if (n.length == 0 || n.length >= IFNAMSIZ) {
+            throw new IOException("tun \"" + name + "\": a device name has 1 to " + (IFNAMSIZ - 1) + " characters");
+        }
+        if (segmentMtu < 576 || segmentMtu > 0xFFFF) {
+            throw new IllegalArgumentException("segmentMtu: " + segmentMtu + " (expected: 576 <= segmentMtu <= 65535)");
+        }
+        final int fd = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("tun \"" + name + "\": cannot open /dev/net/tun: " + LibC.lastError());
+        }
+        try (Memory ifr = new Memory(IFREQ_SIZE)) {
+            ifr.clear();
+            ifr.write(0, n, 0, n.length);
+            ifr.setShort(IFREQ_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR));
+            if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
+                final String why = LibC.lastError();
+                LibC.close(fd);
+                throw new IOException("tun \"" + name + "\": TUNSETIFF refused: " + why
+                        + (LibC.errno() == 1 ? " (needs CAP_NET_ADMIN)" : ""));
+            }
+        }
+        int granted = 0;
+        if (tso) {
+            final int[] wishes = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM};
+            for (int w : wishes) {
+                if (LibC.ioctl(fd, TUNSETOFFLOAD, new com.sun.jna.Pointer(w)) == 0) {
+                    granted = w;
+                    break;
+                }
+            }
+        } else {
+            LibC.ioctl(fd, TUNSETOFFLOAD, com.sun.jna.Pointer.NULL);
+        }
+        return new TunDevice(fd, name, granted, pool, segmentMtu);
+    }
+
+    // ------------------------------------------------------------------ receive (tx pipeline's source)
+
+    @Override
+    public int receive(PacketBatch into) {
+        if (stopped) {
+            return -1;
+        }
+        final Memory buf = rx;
+        int n = 0;
+        while (!into.isFull()) {
+            final long r = LibC.read(fd, buf, MAX_READ);
+            if (r < 0) {
+                final int e = LibC.errno();
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+                if (e != LibC.EAGAIN) {
+                    readErrors++;
+                }
+                break;
+            }
+            final int len = (int) r - VirtioNetHeader.LENGTH;
+            if (len <= 0) {
+                malformedDropped++;
+                continue;
+            }
+            if (len > maxPacket) {
+                oversizeDropped++;
+                continue;
+            }
+            final PacketBuffer p = pool.acquire();
+            if (p == null) {
+                // Out of buffers after the read: the packet is lost, so it is counted, never silently gone.
+                oversizeDropped++;
+                break;
+            }
+            final int at = p.put(len);
+            buf.read(VirtioNetHeader.LENGTH, p.array(), at, len);
+            if (!completeChecksum(buf, p.array(), at, len)) {
+                malformedDropped++;
+                p.release();
+                continue;
+            }
+            if (buf.getByte(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
+                superPacketsIn++;
+            }
+            into.add(p);
+            bytesIn += len;
+            n++;
+        }
+        received += n;
+        return n;
+    }
+
+    /** Completes a partial checksum (NEEDS_CSUM): the field holds the pseudo-header sum, the range is summed in. */
+    private boolean completeChecksum(Memory hdr, byte[] a, int at, int len) {
+        if ((hdr.getByte(VirtioNetHeader.FLAGS_OFFSET) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
+            return true;
+        }
+        final int start = hdr.getShort(VirtioNetHeader.CSUM_START_OFFSET) & 0xFFFF;
+        final int field = start + (hdr.getShort(VirtioNetHeader.CSUM_OFFSET_OFFSET) & 0xFFFF);
+        if (field + 2 > len) {
+            return false;
+        }
+        int c = InternetChecksum.checksum(a, at + start, len - start);
+        if (c == 0 && field - start == 6) {
+            c = 0xFFFF; // UDP: a computed 0 goes on the wire as 0xFFFF (RFC 768)
+        }
+        a[at + field] = (byte) (c >>> 8);
+        a[at + field + 1] = (byte) c;
+        checksumsCompleted++;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ send (rx pipeline's sink)
+
+    @Override
+    public int send(PacketBatch from) {
+        final int n = from.size();
+        final Memory buf = tx;
+        for (int i = 0; i < n; i++) {
+            final PacketBuffer p = from.get(i);
+            final int len = p.length();
+            if (len <= 0 || len > MAX_READ - VirtioNetHeader.LENGTH) {
+                writeErrors++;
+                p.release();
+                continue;
+            }
+            gather(p, buf);
+            final boolean gso = header(buf, len);
+            final long w = LibC.write(fd, buf, VirtioNetHeader.LENGTH + len);
+            if (w < 0) {
+                writeErrors++;
+            } else {
+                sent++;
+                bytesOut += len;
+                if (gso) {
+                    superPacketsOut++;
+                }
+            }
+            p.release();
+        }
+        from.removeFirst(n);
+        return n;
+    }
+
+    /** Copies the packet (linear part, then fragments) behind the header room. */
+    private static void gather(PacketBuffer p, Memory buf) {
+        long off = VirtioNetHeader.LENGTH;
+        final int linear = p.linearLength();
+        buf.write(off, p.array(), p.data(), linear);
+        off += linear;
+        final int frags = p.fragmentCount();
+        for (int f = 0; f < frags; f++) {
+            final int fl = p.fragmentLength(f);
+            buf.write(off, p.fragmentArray(f), p.fragmentOffset(f), fl);
+            off += fl;
+        }
+    }
+
+    /**
+     * Writes the virtio-net header for the packet gathered in {@code buf}: a TCP packet longer than the segment
+     * MTU with plain headers becomes a GSO packet with a partial checksum; everything else goes as is (its
+     * checksums are the sender's, authenticated by ESP on the way). Returns true for a GSO packet.
+     */
+    private boolean header(Memory buf, int len) {
+        buf.setLong(0, 0L);
+        buf.setShort(8, (short) 0);
+        if (len <= segmentMtu) {
+            return false;
+        }
+        final int ip = VirtioNetHeader.LENGTH;
+        final int version = (buf.getByte(ip) & 0xF0) >>> 4;
+        final int ipHeader;
+        final int gsoType;
+        final int tcpLength;
+        if (version == 4) {
+            ipHeader = (buf.getByte(ip) & 0x0F) * 4;
+            if (buf.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) != IpProtocols.TCP) {
+                return false;
+            }
+            gsoType = VirtioNetHeader.GSO_TCPV4;
+            tcpLength = len - ipHeader;
+        } else if (version == 6) {
+            ipHeader = Ipv6Header.LENGTH;
+            if (buf.getByte(ip + Ipv6Header.NEXT_HEADER_OFFSET) != IpProtocols.TCP) {
+                return false;
+            }
+            gsoType = VirtioNetHeader.GSO_TCPV6;
+            tcpLength = len - ipHeader;
+        } else {
+            return false;
+        }
+        final int tcp = ip + ipHeader;
+        final int tcpHeader = ((buf.getByte(tcp + 12) & 0xF0) >>> 4) * 4;
+        if (tcpHeader < 20 || tcpHeader >= tcpLength) {
+            return false;
+        }
+        final int sum;
+        if (version == 4) {
+            // Memory.getInt reads native (little-endian) order: read the addresses big-endian, as the sum wants them.
+            sum = InternetChecksum.ipv4PseudoHeaderSum(be32(buf, ip + Ipv4Header.SOURCE_OFFSET),
+                    be32(buf, ip + Ipv4Header.DESTINATION_OFFSET), IpProtocols.TCP, tcpLength);
+        } else {
+            long acc = IpProtocols.TCP + tcpLength;
+            for (int o = Ipv6Header.SOURCE_OFFSET; o < Ipv6Header.SOURCE_OFFSET + 32; o += 2) {
+                acc += be16(buf, ip + o);
+            }
+            sum = InternetChecksum.fold(acc);
+        }
+        buf.setByte(tcp + 16, (byte) (sum >>> 8));
+        buf.setByte(tcp + 17, (byte) sum);
+        buf.setByte(VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
+        buf.setByte(VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
+        buf.setShort(VirtioNetHeader.HDR_LEN_OFFSET, (short) (ipHeader + tcpHeader));
+        buf.setShort(VirtioNetHeader.GSO_SIZE_OFFSET, (short) (segmentMtu - ipHeader - tcpHeader));
+        buf.setShort(VirtioNetHeader.CSUM_START_OFFSET, (short) ipHeader);
+        buf.setShort(VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
+        return true;
+    }
+
+    private static int be16(Memory m, long off) {
+        return ((m.getByte(off) & 0xFF) << 8) | (m.getByte(off + 1) & 0xFF);
+    }
+
+    private static int be32(Memory m, long off) {
+        return (be16(m, off) << 16) | be16(m, off + 2);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Makes {@link #receive} answer -1 from now on (end of input), so the reading pipeline drains and finishes. */
+    public void stop() {
+        stopped = true;
+    }
+
+    public boolean isStopped() { return stopped; }
+
+    /** Closes the file descriptor (the device disappears unless persistent). Call after both pipelines finished. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            stopped = true;
+            LibC.close(fd);
+            rx.close();
+            tx.close();
+        }
+    }
+
+    public String name() { return name; }
+
+    /** TUN_F_* offloads the kernel granted (0: none, plain MTU-sized packets with full checksums). */
+    public int offloads() { return offloads; }
+
+    /** "csum tso4 tso6", or "none". */
+    public String offloadNames() {
+        if (offloads == 0) {
+            return "none";
+        }
+        return ((offloads & TUN_F_CSUM) != 0 ? "csum" : "") + ((offloads & TUN_F_TSO4) != 0 ? " tso4" : "")
+                + ((offloads & TUN_F_TSO6) != 0 ? " tso6" : "");
+    }
+
+    public long received() { return received; }
+
+    /** Packets the kernel handed over as GSO super-packets. */
+    public long superPacketsIn() { return superPacketsIn; }
+
+    public long checksumsCompleted() { return checksumsCompleted; }
+
+    /** Packets read but not taken: larger than a pool buffer, or no buffer free. */
+    public long oversizeDropped() { return oversizeDropped; }
+
+    /** Reads with an unusable virtio-net header or length. */
+    public long malformedDropped() { return malformedDropped; }
+
+    public long readErrors() { return readErrors; }
+
+    public long sent() { return sent; }
+
+    /** Packets written as GSO packets (coalesced by GRO). */
+    public long superPacketsOut() { return superPacketsOut; }
+
+    /** Packets the kernel refused (write failed) or that could not be framed; each released and counted. */
+    public long writeErrors() { return writeErrors; }
+
+    @Override
+    public String label() { return "tun " + name; }
+
+    @Override
+    public long bytesReceived() { return bytesIn; }
+
+    @Override
+    public long bytesSent() { return bytesOut; }
+
+    /** The pool received packets are taken from. */
+    public BufferPool pool() { return pool; }
+
+    @Override
+    public String summary() {
+        return "tun " + name + " (offloads " + offloadNames() + "): read " + received + " (" + superPacketsIn + " super-packets, "
+                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); dropped: "
+                + oversizeDropped + " oversize/no buffer, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
+                + readErrors + " read errors";
+    }
+
+    @Override
+    public String toString() {
+        return "TunDevice(" + name + ", offloads=" + offloadNames() + ", received=" + received + ", sent=" + sent + ")";
+    }
+}
