@@ -142,6 +142,7 @@ public final class EsplineLanguage {
             options.setResource(resource);
             options.setURI(resource.getURI().toString());
             options.setCancelIndicator(CancelIndicator.NullImpl);
+            options.setLanguageServerAccess(new SingleDocumentAccess(resource, document));
             options.setCodeActionParams(new CodeActionParams(id(), diagnostic.getRange(), new CodeActionContext(List.of(diagnostic))));
             List<CodeAction> actions = new ArrayList<>();
             for (Either<org.eclipse.lsp4j.Command, CodeAction> a : injector.getInstance(ICodeActionService2.class).getCodeActions(options)) {
