@@ -34,6 +34,9 @@ import org.eclipse.jface.text.Region;
 import org.eclipse.jface.text.contentassist.ICompletionProposal;
 import org.eclipse.jface.text.rules.IToken;
 import org.eclipse.jface.text.source.ISourceViewer;
+import org.eclipse.jface.text.source.ISourceViewerExtension3;
+import org.eclipse.jface.text.quickassist.IQuickAssistAssistant;
+import org.eclipse.jface.text.source.TextInvocationContext;
 import org.eclipse.jface.text.ITextOperationTarget;
 import org.eclipse.jface.viewers.StructuredSelection;
 import org.eclipse.jface.wizard.WizardDialog;
@@ -168,6 +171,19 @@ class EsplineEditorTest {
         assertEquals(List.of("Change spi of SA 'a_to_b' from 0xff to 0x100, the first SPI not reserved"), labels);
         fixes[0].run(marker);
         assertEquals(RESERVED_SPI.replace("0xff", "0x100"), ModelFiles.text(file));
+    }
+
+    @Test
+    void quickFixInTheEditorWithCtrl1() throws Exception {
+        IFile file = file("fix-in-editor.espl", RESERVED_SPI);
+        ITextEditor editor = open(file);
+        waitUntil("an error marker", () -> errors(file).length > 0);
+        ISourceViewer viewer = (ISourceViewer) editor.getAdapter(ITextOperationTarget.class);
+        IQuickAssistAssistant assistant = ((ISourceViewerExtension3) viewer).getQuickAssistAssistant();
+        ICompletionProposal[] proposals = assistant.getQuickAssistProcessor()
+                .computeQuickAssistProposals(new TextInvocationContext(viewer, RESERVED_SPI.indexOf("0xff") + 1, 0));
+        List<String> labels = Arrays.stream(proposals).map(ICompletionProposal::getDisplayString).toList();
+        assertTrue(labels.contains("Change spi of SA 'a_to_b' from 0xff to 0x100, the first SPI not reserved"), labels.toString());
     }
 
     @Test

@@ -20,7 +20,6 @@ import org.eclipse.lsp4j.FormattingOptions;
 import org.eclipse.lsp4j.Hover;
 import org.eclipse.lsp4j.HoverParams;
 import org.eclipse.lsp4j.MarkupContent;
-import org.eclipse.lsp4j.Position;
 import org.eclipse.lsp4j.Range;
 import org.eclipse.lsp4j.TextDocumentIdentifier;
 import org.eclipse.lsp4j.TextEdit;
@@ -202,10 +201,5 @@ public final class EsplineLanguage {
             default:
                 return DiagnosticSeverity.Information;
         }
-    }
-
-    /** A text offset of an LSP position in {@code text}. */
-    public static int offset(Document document, Position p) {
-        return document.getOffSet(p);
     }
 }

@@ -8,7 +8,6 @@ import org.eclipse.core.filebuffers.ITextFileBufferManager;
 import org.eclipse.core.resources.IFile;
 import org.eclipse.core.resources.ResourcesPlugin;
 import org.eclipse.core.runtime.CoreException;
-import org.eclipse.core.runtime.IPath;
 import org.eclipse.emf.common.util.URI;
 import org.eclipse.jface.text.IDocument;
 
@@ -57,9 +56,5 @@ final class ModelFiles {
         } catch (IOException e) {
             throw new CoreException(org.eclipse.core.runtime.Status.error("cannot read " + file.getFullPath() + ": " + e.getMessage(), e));
         }
-    }
-
-    static IPath workspacePath(IFile file) {
-        return file.getFullPath();
     }
 }
