@@ -134,6 +134,36 @@ class EsplineEditorTest {
         assertTrue(document.get().contains("\taead chacha20poly1305\n"), document.get());
     }
 
+    /** The reconciler validates in the background while the user asks for proposals: every request still gets them. */
+    @Test
+    void contentAssistWhileValidatingInTheBackground() throws Exception {
+        String model = NewModelWizard.starterModel("busy.espl").replace("aead aes256gcm16 key env:OUT_SA_KEY", "aead ");
+        IFile file = file("busy.espl", model);
+        ITextEditor editor = open(file);
+        IDocument document = document(editor);
+        int offset = model.indexOf("aead \n") + "aead ".length();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger validations = new java.util.concurrent.atomic.AtomicInteger();
+        Thread validator = new Thread(() -> {
+            while (!stop.get()) {
+                EsplineLanguage.get().parse(ModelFiles.uriOf(file), model).issues();
+                validations.incrementAndGet();
+            }
+        }, "espline-test-validator");
+        validator.start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                List<String> names = EsplineContentAssistProcessor.proposals(document, offset).stream()
+                        .map(ICompletionProposal::getDisplayString).toList();
+                assertTrue(names.contains("aes256gcm16"), "request " + i + ": " + names);
+            }
+        } finally {
+            stop.set(true);
+            validator.join();
+        }
+        assertTrue(validations.get() > 0);
+    }
+
     @Test
     void hoverOnAnSaNameSummarisesItWithoutTheKey() throws Exception {
         String model = "sa a_to_b { spi 0x1001 mode tunnel src 192.0.2.1 dst 198.51.100.1 aead aes128gcm16 key 0x00112233445566778899aabbccddeeff01020304 }\n"

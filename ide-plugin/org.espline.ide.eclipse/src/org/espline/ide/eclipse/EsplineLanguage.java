@@ -42,8 +42,10 @@ import org.espline.dsl.ide.EsplineIdeSetup;
 /**
  * The Espline language in this Eclipse: one Guice injector of the DSL's runtime and IDE-neutral modules (the same
  * services {@code espline lsp} serves), asked in-process. Each {@link #parse} reads the text into a fresh resource set,
- * so imported files are read as they are on disk now. Thread-safe: the services are stateless singletons and every
- * parse has its own resource set.
+ * so imported files are read as they are on disk now. Thread-safe by one lock: the reconciler validates in the
+ * background while content assist, hover and the outline ask from the UI thread, and Xtext's parsers and content-assist
+ * context factory are not meant to run concurrently in one injector (a language server serialises them as well). Every
+ * call on a small model takes milliseconds.
  */
 public final class EsplineLanguage {
 
@@ -69,7 +71,7 @@ public final class EsplineLanguage {
     }
 
     /** Parses {@code text} as the model at {@code location} (a file URI: imports resolve relative to it). */
-    public Parsed parse(URI location, String text) {
+    public synchronized Parsed parse(URI location, String text) {
         XtextResourceSet set = injector.getInstance(XtextResourceSet.class);
         XtextResource resource = (XtextResource) set.createResource(location);
         try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
@@ -96,60 +98,72 @@ public final class EsplineLanguage {
 
         /** Every validation issue (syntax, linking, the validator's rules with CheckMode.ALL), as the CLI reports them. */
         public List<Issue> issues() {
-            return injector.getInstance(IResourceValidator.class).validate(resource, CheckMode.ALL, CancelIndicator.NullImpl);
+            synchronized (EsplineLanguage.this) {
+                return injector.getInstance(IResourceValidator.class).validate(resource, CheckMode.ALL, CancelIndicator.NullImpl);
+            }
         }
 
         public List<CompletionItem> completions(int offset) {
-            CompletionParams params = new CompletionParams(id(), document.getPosition(offset));
-            return injector.getInstance(ContentAssistService.class)
-                    .createCompletionList(document, resource, params, CancelIndicator.NullImpl).getItems();
+            synchronized (EsplineLanguage.this) {
+                CompletionParams params = new CompletionParams(id(), document.getPosition(offset));
+                return injector.getInstance(ContentAssistService.class)
+                        .createCompletionList(document, resource, params, CancelIndicator.NullImpl).getItems();
+            }
         }
 
         /** The hover text at {@code offset} (markdown or plain), or null when there is none. */
         public String hover(int offset) {
-            Hover hover = injector.getInstance(IHoverService.class)
-                    .hover(document, resource, new HoverParams(id(), document.getPosition(offset)), CancelIndicator.NullImpl);
-            if (hover == null || hover.getContents() == null) {
-                return null;
+            synchronized (EsplineLanguage.this) {
+                Hover hover = injector.getInstance(IHoverService.class)
+                        .hover(document, resource, new HoverParams(id(), document.getPosition(offset)), CancelIndicator.NullImpl);
+                if (hover == null || hover.getContents() == null) {
+                    return null;
+                }
+                if (hover.getContents().isRight()) {
+                    MarkupContent m = hover.getContents().getRight();
+                    return m.getValue() == null || m.getValue().isBlank() ? null : m.getValue();
+                }
+                StringBuilder s = new StringBuilder();
+                for (var part : hover.getContents().getLeft()) {
+                    s.append(part.isLeft() ? part.getLeft() : part.getRight().getValue()).append('\n');
+                }
+                return s.toString().isBlank() ? null : s.toString().strip();
             }
-            if (hover.getContents().isRight()) {
-                MarkupContent m = hover.getContents().getRight();
-                return m.getValue() == null || m.getValue().isBlank() ? null : m.getValue();
-            }
-            StringBuilder s = new StringBuilder();
-            for (var part : hover.getContents().getLeft()) {
-                s.append(part.isLeft() ? part.getLeft() : part.getRight().getValue()).append('\n');
-            }
-            return s.toString().isBlank() ? null : s.toString().strip();
         }
 
         public List<DocumentSymbol> symbols() {
-            return injector.getInstance(HierarchicalDocumentSymbolService.class).getSymbols(resource, CancelIndicator.NullImpl);
+            synchronized (EsplineLanguage.this) {
+                return injector.getInstance(HierarchicalDocumentSymbolService.class).getSymbols(resource, CancelIndicator.NullImpl);
+            }
         }
 
         /** The formatter's edits for the whole text (tabs, as the DSL's formatter and the examples use). */
         public List<? extends TextEdit> formatting() {
-            DocumentFormattingParams params = new DocumentFormattingParams(id(), new FormattingOptions(4, false));
-            return injector.getInstance(FormattingService.class).format(document, resource, params, CancelIndicator.NullImpl);
+            synchronized (EsplineLanguage.this) {
+                DocumentFormattingParams params = new DocumentFormattingParams(id(), new FormattingOptions(4, false));
+                return injector.getInstance(FormattingService.class).format(document, resource, params, CancelIndicator.NullImpl);
+            }
         }
 
         /** The quick fixes the language offers for one issue, each with the edits to this text. */
         public List<CodeAction> quickFixes(Issue issue) {
-            Diagnostic diagnostic = diagnostic(issue);
-            ICodeActionService2.Options options = new ICodeActionService2.Options();
-            options.setDocument(document);
-            options.setResource(resource);
-            options.setURI(resource.getURI().toString());
-            options.setCancelIndicator(CancelIndicator.NullImpl);
-            options.setLanguageServerAccess(new SingleDocumentAccess(resource, document));
-            options.setCodeActionParams(new CodeActionParams(id(), diagnostic.getRange(), new CodeActionContext(List.of(diagnostic))));
-            List<CodeAction> actions = new ArrayList<>();
-            for (Either<org.eclipse.lsp4j.Command, CodeAction> a : injector.getInstance(ICodeActionService2.class).getCodeActions(options)) {
-                if (a.isRight()) {
-                    actions.add(a.getRight());
+            synchronized (EsplineLanguage.this) {
+                Diagnostic diagnostic = diagnostic(issue);
+                ICodeActionService2.Options options = new ICodeActionService2.Options();
+                options.setDocument(document);
+                options.setResource(resource);
+                options.setURI(resource.getURI().toString());
+                options.setCancelIndicator(CancelIndicator.NullImpl);
+                options.setLanguageServerAccess(new SingleDocumentAccess(resource, document));
+                options.setCodeActionParams(new CodeActionParams(id(), diagnostic.getRange(), new CodeActionContext(List.of(diagnostic))));
+                List<CodeAction> actions = new ArrayList<>();
+                for (Either<org.eclipse.lsp4j.Command, CodeAction> a : injector.getInstance(ICodeActionService2.class).getCodeActions(options)) {
+                    if (a.isRight()) {
+                        actions.add(a.getRight());
+                    }
                 }
+                return actions;
             }
-            return actions;
         }
 
         /** The edits of {@code action} to this text (a fix never edits another file: the provider does not offer those). */
