@@ -134,6 +134,22 @@ class EsplineEditorTest {
         assertTrue(document.get().contains("\taead chacha20poly1305\n"), document.get());
     }
 
+    /**
+     * The generator's model loader registers its own standalone injector with EMF when first used (by a generation or
+     * an export, at any time): content assist must keep finding proposals after that.
+     */
+    @Test
+    void contentAssistAfterAnotherInjectorRegisteredTheLanguage() throws Exception {
+        IFile file = file("registered.espl", "sa a_to_b {\n\tspi 0x1001\n\taead \n}\n");
+        IDocument document = document(open(file));
+        int offset = document.get().indexOf("aead ") + "aead ".length();
+        assertTrue(EsplineContentAssistProcessor.proposals(document, offset).size() > 3);
+        new org.espline.dsl.EsplineStandaloneSetup().createInjectorAndDoEMFRegistration();
+        List<String> names = EsplineContentAssistProcessor.proposals(document, offset).stream()
+                .map(ICompletionProposal::getDisplayString).toList();
+        assertTrue(names.contains("aes128gcm16"), names.toString());
+    }
+
     /** The reconciler validates in the background while the user asks for proposals: every request still gets them. */
     @Test
     void contentAssistWhileValidatingInTheBackground() throws Exception {

@@ -31,6 +31,7 @@ import org.eclipse.xtext.ide.server.contentassist.ContentAssistService;
 import org.eclipse.xtext.ide.server.formatting.FormattingService;
 import org.eclipse.xtext.ide.server.hover.IHoverService;
 import org.eclipse.xtext.ide.server.symbol.HierarchicalDocumentSymbolService;
+import org.eclipse.xtext.resource.IResourceFactory;
 import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.resource.XtextResourceSet;
 import org.eclipse.xtext.util.CancelIndicator;
@@ -42,12 +43,16 @@ import org.espline.dsl.ide.EsplineIdeSetup;
 /**
  * The Espline language in this Eclipse: one Guice injector of the DSL's runtime and IDE-neutral modules (the same
  * services {@code espline lsp} serves), asked in-process. Each {@link #parse} reads the text into a fresh resource set,
- * so imported files are read as they are on disk now. Thread-safe by one lock: the reconciler validates in the
- * background while content assist, hover and the outline ask from the UI thread, and Xtext's parsers and content-assist
- * context factory are not meant to run concurrently in one injector (a language server serialises them as well). Every
- * call on a small model takes milliseconds.
+ * so imported files are read as they are on disk now, and .espl files are read with this injector's resource factory
+ * whatever EMF's global registry says: the generator's {@code ModelSas} registers its own standalone injector there
+ * when it is first used, and a resource made by that injector has another grammar instance, against which content
+ * assist finds nothing. Calls are serialised by one lock, as a language server serialises its requests (the reconciler
+ * validates in the background while content assist, hover and the outline ask from the UI thread); each takes
+ * milliseconds on a model.
  */
 public final class EsplineLanguage {
+
+    private static final String EXTENSION = "espl";
 
     private static EsplineLanguage instance;
 
@@ -73,6 +78,7 @@ public final class EsplineLanguage {
     /** Parses {@code text} as the model at {@code location} (a file URI: imports resolve relative to it). */
     public synchronized Parsed parse(URI location, String text) {
         XtextResourceSet set = injector.getInstance(XtextResourceSet.class);
+        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put(EXTENSION, injector.getInstance(IResourceFactory.class));
         XtextResource resource = (XtextResource) set.createResource(location);
         try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
             resource.load(in, set.getLoadOptions());
