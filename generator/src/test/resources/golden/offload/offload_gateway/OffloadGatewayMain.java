@@ -135,7 +135,9 @@ public final class OffloadGatewayMain {
 		var source = tun0;
 		var sink = udp0;
 		sinks.add(sink);
-		return new TxFastPipeline(source, stats, poolBig, sink);
+		TxFastPipeline pipeline = new TxFastPipeline(source, stats, poolBig, sink);
+		closing.add(pipeline::close); // stops its engine threads at the end
+		return pipeline;
 	}
 
 	private static AbstractPipeline rxFast(Path dir, List<Closeable> closing, List<SinkPort> sinks, List<XfrmStats> all, SaDatabase sad, UdpEspSocket udp0, TunDevice tun0) throws IOException {
@@ -144,7 +146,9 @@ public final class OffloadGatewayMain {
 		var source = udp0;
 		var sink = tun0;
 		sinks.add(sink);
-		return new RxFastPipeline(source, stats, sad, new PcapPacketWriter(create(dir.resolve("rx-fast.pcap"), closing)), sink);
+		RxFastPipeline pipeline = new RxFastPipeline(source, stats, sad, new PcapPacketWriter(create(dir.resolve("rx-fast.pcap"), closing)), sink);
+		closing.add(pipeline::close); // stops its engine threads at the end
+		return pipeline;
 	}
 
 	private static PcapWriter create(Path file, List<Closeable> closing) throws IOException {
