@@ -46,7 +46,7 @@ final class AesGmacTransform extends JcaAeadTransform {
             icvOffset = tailOffset + tailLength;
         }
         // Empty plaintext: doFinal emits just the tag, straight into the ICV slot.
-        EspLayout.expectOutput(cipher.doFinal(icv, icvOffset, 0, icv, icvOffset), icvLength, name + " seal");
+        EspLayout.expectOutput(cipher.doFinal(icv, icvOffset, 0, icv, icvOffset), icvLength, name, "seal");
     }
 
     /** Nothing to encrypt: the pieces are placed as they are (that is GMAC's output) and authenticated there. */

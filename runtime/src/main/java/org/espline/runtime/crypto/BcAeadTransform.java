@@ -71,7 +71,7 @@ final class BcAeadTransform extends AeadTransform {
             if (tail == null) {
                 int n = aead.processBytes(packet, payloadOffset, payloadLength, packet, payloadOffset);
                 n += aead.doFinal(packet, payloadOffset + n);
-                EspLayout.expectOutput(n, payloadLength + icvLength, name + " seal");
+                EspLayout.expectOutput(n, payloadLength + icvLength, name, "seal");
             } else {
                 int total = payloadLength + tailLength;
                 if (joined.length < total + icvLength) {
@@ -81,7 +81,7 @@ final class BcAeadTransform extends AeadTransform {
                 System.arraycopy(tail, tailOffset, joined, payloadLength, tailLength);
                 int n = aead.processBytes(joined, 0, total, joined, 0);
                 n += aead.doFinal(joined, n);
-                EspLayout.expectOutput(n, total + icvLength, name + " seal");
+                EspLayout.expectOutput(n, total + icvLength, name, "seal");
                 System.arraycopy(joined, 0, packet, payloadOffset, payloadLength);
                 System.arraycopy(joined, payloadLength, tail, tailOffset, tailLength + icvLength);
             }

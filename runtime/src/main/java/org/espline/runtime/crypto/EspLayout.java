@@ -62,6 +62,13 @@ final class EspLayout {
     }
 
     /** A provider that returns fewer bytes than the mode defines would leave plaintext behind: stop. */
+    static void expectOutput(int produced, int expected, String algorithm, String operation) {
+        // Two strings, joined only on failure: this runs for every packet, and must not allocate.
+        if (produced != expected) {
+            expectOutput(produced, expected, algorithm + " " + operation);
+        }
+    }
+
     static void expectOutput(int produced, int expected, String operation) {
         if (produced != expected) {
             throw new IllegalStateException(operation + " produced " + produced + " bytes (expected " + expected + ")");

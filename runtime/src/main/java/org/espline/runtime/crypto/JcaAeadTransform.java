@@ -75,7 +75,7 @@ abstract class JcaAeadTransform extends AeadTransform {
         addAad(packet, espOffset, seq, 0);
         if (tail == null) {
             EspLayout.expectOutput(cipher.doFinal(packet, payloadOffset, payloadLength, packet, payloadOffset),
-                    payloadLength + icvLength, name + " seal");
+                    payloadLength + icvLength, name, "seal");
         } else {
             SplitCipher.encrypt(cipher, updateBlock, packet, payloadOffset, payloadLength,
                     tail, tailOffset, tailLength, icvLength, bridge);
