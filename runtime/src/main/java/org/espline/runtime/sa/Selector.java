@@ -19,6 +19,11 @@ public final class Selector {
     private final int sourcePortHigh;
     private final int destinationPortLow;
     private final int destinationPortHigh;
+    /** IPv4: the prefixes and their masks as ints, so a match is one load, one AND and one compare per address. */
+    private final int source4;
+    private final int sourceMask4;
+    private final int destination4;
+    private final int destinationMask4;
 
     public Selector(InetAddress source, int sourcePrefix, InetAddress destination, int destinationPrefix,
                     int protocol, int sourcePortLow, int sourcePortHigh, int destinationPortLow, int destinationPortHigh) {
@@ -47,6 +52,10 @@ public final class Selector {
         this.sourcePortHigh = sourcePortHigh;
         this.destinationPortLow = destinationPortLow;
         this.destinationPortHigh = destinationPortHigh;
+        this.sourceMask4 = mask4(ipv6 ? 0 : sourcePrefix);
+        this.source4 = ipv6 ? 0 : int32(this.source, 0) & sourceMask4;
+        this.destinationMask4 = mask4(ipv6 ? 0 : destinationPrefix);
+        this.destination4 = ipv6 ? 0 : int32(this.destination, 0) & destinationMask4;
     }
 
     /** Any packet of one family between two prefixes, any protocol and port. */
@@ -92,7 +101,11 @@ public final class Selector {
         if (protocol != 0 && protocol != proto) {
             return false;
         }
-        if (!prefixMatches(source, sourcePrefix, a, srcOff) || !prefixMatches(destination, destinationPrefix, a, dstOff)) {
+        if (ipv6) {
+            if (!prefixMatches(source, sourcePrefix, a, srcOff) || !prefixMatches(destination, destinationPrefix, a, dstOff)) {
+                return false;
+            }
+        } else if ((int32(a, srcOff) & sourceMask4) != source4 || (int32(a, dstOff) & destinationMask4) != destination4) {
             return false;
         }
         if (sourcePortLow != 0 || sourcePortHigh != 0xFFFF) {
@@ -104,6 +117,14 @@ public final class Selector {
             return dport >= destinationPortLow && dport <= destinationPortHigh;
         }
         return true;
+    }
+
+    private static int mask4(int bits) {
+        return bits == 0 ? 0 : -1 << (32 - bits);
+    }
+
+    private static int int32(byte[] a, int off) {
+        return (a[off] & 0xFF) << 24 | (a[off + 1] & 0xFF) << 16 | (a[off + 2] & 0xFF) << 8 | (a[off + 3] & 0xFF);
     }
 
     private static boolean prefixMatches(byte[] prefix, int bits, byte[] a, int off) {
