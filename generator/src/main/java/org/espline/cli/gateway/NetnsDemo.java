@@ -72,14 +72,17 @@ public final class NetnsDemo {
     /** iperf3 client for {@code seconds} (the first second omitted: slow start and JIT warm-up); receiver Gbit/s, 0 on failure. */
     private double iperf(NetnsLab lab, String ns, String server, int port, int streams) throws InterruptedException {
         NetnsLab.Result r = null;
-        for (int attempt = 0; attempt < 20; attempt++) {
+        // The server may not listen yet (a loaded machine once took more than the 4 s this waited before): retry
+        // for up to 30 s.
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        do {
             r = lab.exec(ns, seconds + 30L, "iperf3", "-J", "-c", server, "-p", Integer.toString(port), "-P", Integer.toString(streams),
                     "-t", Integer.toString(seconds), "-O", "1");
             if (r.code() == 0) {
                 break;
             }
-            Thread.sleep(200); // the server may not listen yet
-        }
+            Thread.sleep(300);
+        } while (System.nanoTime() < deadline);
         Matcher m = RECEIVED_BPS.matcher(r.output());
         if (r.code() != 0 || !m.find()) {
             out.println("iperf3 to " + server + " failed: " + r.output().lines().filter(l -> l.contains("error")).findFirst().orElse("exit " + r.code()));
