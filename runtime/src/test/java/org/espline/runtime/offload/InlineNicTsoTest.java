@@ -136,6 +136,27 @@ class InlineNicTsoTest {
     }
 
     @Test
+    void packetOffloadTakesTheSequenceRangeOnTheNicWithTheSameWire() {
+        SaConfig cfg = OffloadFixture.sa(Suite.GCM128, 0x5101, SaMode.TUNNEL, false, false, true, 0xFFFF_FFF0L, 5);
+        SecurityAssociation[] ref = new SecurityAssociation[1];
+        List<byte[]> expected = software(cfg, false, false, ref);
+        BufferPool pool = TsoHarness.pool();
+        XfrmStats stats = new XfrmStats();
+        SecurityAssociation sa = new SecurityAssociation(cfg);
+        try (InlineNic nic = new InlineNic("nic0", OffloadKind.PACKET,
+                OffloadCapabilities.unlimited().withTso(true).withIpOptions(false), 2, 2)) {
+            nic.addState(sa);
+            OffloadEncryptStage encrypt = new OffloadEncryptStage(nic, stats, pool, MSS);
+            List<byte[]> actual = drive(GsoStage.handingThrough(MSS, pool, stats), encrypt, pool, traffic(sa, false, false), null);
+            assertSameWire(expected, actual);
+            assertEquals(ref[0].outboundSequence(), sa.outboundSequence());
+            assertTrue(encrypt.superPacketsToDevice() > 0);
+            assertEquals(0, stats.totalDrops(), () -> "drops: " + stats);
+        }
+        assertEquals(0, pool.outstanding());
+    }
+
+    @Test
     void eachSaKeepsItsOrderAcrossTheNicThreads() {
         SaConfig c1 = OffloadFixture.sa(Suite.GCM128, 0x6001, SaMode.TUNNEL, false, false, true, 0xFFFF_FF00L, 1);
         SaConfig c2 = OffloadFixture.sa(Suite.GCM128, 0x6002, SaMode.TUNNEL, true, false, false, 0, 2);
