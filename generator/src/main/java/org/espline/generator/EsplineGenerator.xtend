@@ -13,6 +13,7 @@ import org.espline.dsl.espline.Port
 import org.espline.dsl.espline.TunPort
 import org.espline.dsl.espline.UdpPort
 import org.espline.dsl.runtime.ModelPipelines
+import org.espline.dsl.runtime.ModelOffloads
 import org.espline.dsl.espline.ChecksumStage
 import org.espline.dsl.espline.CipherIntegrity
 import org.espline.dsl.espline.ClassifyStage
@@ -415,7 +416,7 @@ class EsplineGenerator {
 		if (o.eIsSet(EsplinePackage.Literals.OFFLOAD__KIND)) o.kind.literal else 'software'
 	}
 
-	def CharSequence offloadDevice(Offload o) '''OffloadDevices.create("«o.name»", "«offloadType(o)»", Set.of(«FOR a : (o.aeadAlgorithms.map[literal] + o.cipherAlgorithms.map[literal] + o.integrityAlgorithms.map[literal]) SEPARATOR ', '»"«a»"«ENDFOR»), «o.saTableSize», «o.latencyMicros», «o.workers», «o.ringSize», false)'''
+	def CharSequence offloadDevice(Offload o) '''OffloadDevices.create("«o.name»", "«offloadType(o)»", Set.of(«FOR a : (o.aeadAlgorithms.map[literal] + o.cipherAlgorithms.map[literal] + o.integrityAlgorithms.map[literal]) SEPARATOR ', '»"«a»"«ENDFOR»), «o.saTableSize», «o.latencyMicros», «o.workers», «o.ringSize», false, «o.kind == org.espline.dsl.espline.OffloadKind.NIC && o.tso»)'''
 
 	def boolean hasOffload(Pipeline p) { p.stages.exists[offloadOf(it) !== null] }
 
@@ -503,7 +504,11 @@ class EsplineGenerator {
 	def dispatch stageInit(Input in, EncryptStage s, int i) '''
 		«IF offloadOf(s) !== null»
 			«offloadInit(s, i)»
-			this.encrypt«i» = new OffloadEncryptStage(offload«i», stats);
+			«IF ModelOffloads.tsoGsoBefore(s) !== null»
+				this.encrypt«i» = new OffloadEncryptStage(offload«i», stats, pool, «ModelOffloads.tsoGsoBefore(s).mss»); // TSO: the NIC segments
+			«ELSE»
+				this.encrypt«i» = new OffloadEncryptStage(offload«i», stats);
+			«ENDIF»
 		«ELSEIF asyncEngine(s) !== null»
 			this.encrypt«i» = new EngineStage(CryptoEngine.encrypting("«asyncEngine(s).name»-«(s.eContainer as Pipeline).name»", «asyncEngine(s).workers», «engineQueue(asyncEngine(s))», CryptoEngine.Order.«engineOrder(asyncEngine(s))», stats));
 		«ELSE»
@@ -526,7 +531,7 @@ class EsplineGenerator {
 
 	def dispatch stageInit(Input in, TapStage s, int i) '''this.tap«i» = new TapStage(tap«i»);'''
 
-	def dispatch stageInit(Input in, GsoStage s, int i) '''this.gso«i» = new GsoStage(«s.mss», pool, stats);'''
+	def dispatch stageInit(Input in, GsoStage s, int i) '''«IF ModelOffloads.tsoEncryptAfter(s) !== null»this.gso«i» = GsoStage.handingThrough(«s.mss», pool, stats); // TSO: super-packets go to the NIC whole«ELSE»this.gso«i» = new GsoStage(«s.mss», pool, stats);«ENDIF»'''
 
 	def dispatch stageInit(Input in, GroStage s, int i) '''this.gro«i» = new GroStage(«groValue(s, EsplinePackage.Literals.GRO_STAGE__MAX_SIZE, s.maxSize, 'GroStage.DEFAULT_MAX_SIZE')», «groValue(s, EsplinePackage.Literals.GRO_STAGE__MAX_SEGMENTS, s.maxSegments, 'GroStage.DEFAULT_MAX_SEGMENTS')», «groValue(s, EsplinePackage.Literals.GRO_STAGE__FLUSH_MICROS, s.flushMicros, 'GroStage.DEFAULT_FLUSH_MICROS')»);'''
 

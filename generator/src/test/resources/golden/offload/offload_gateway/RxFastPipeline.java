@@ -31,7 +31,7 @@ public final class RxFastPipeline extends AbstractPipeline implements AutoClosea
 
 	public RxFastPipeline(SourcePort source, XfrmStats stats, SaDatabase sad, PacketSink tap2, SinkPort sink) {
 		super(source, sink, BATCH_SIZE);
-		this.offload0 = OffloadDevices.create("nic0", "nic", Set.of("aes128gcm16", "aes256gcm16"), 4096, 0, 0, 0, false);
+		this.offload0 = OffloadDevices.create("nic0", "nic", Set.of("aes128gcm16", "aes256gcm16"), 4096, 0, 0, 0, false, true);
 		this.offload0.pushOnFirstUse(Set.of("fast_out", "fast_in"));
 		this.decrypt0 = new OffloadDecryptStage(offload0, sad, stats, false);
 		this.gro1 = new GroStage(65535, 44, 20);

@@ -33,10 +33,10 @@ public final class TxFastPipeline extends AbstractPipeline implements AutoClosea
 	public TxFastPipeline(SourcePort source, XfrmStats stats, BufferPool pool, SinkPort sink) {
 		super(source, sink, BATCH_SIZE, WORK_CAPACITY);
 		this.classify0 = new ClassifyStage(OffloadGatewayPolicies.SPD, stats);
-		this.gso1 = new GsoStage(8860, pool, stats);
-		this.offload2 = OffloadDevices.create("nic0", "nic", Set.of("aes128gcm16", "aes256gcm16"), 4096, 0, 0, 0, false);
+		this.gso1 = GsoStage.handingThrough(8860, pool, stats); // TSO: super-packets go to the NIC whole
+		this.offload2 = OffloadDevices.create("nic0", "nic", Set.of("aes128gcm16", "aes256gcm16"), 4096, 0, 0, 0, false, true);
 		this.offload2.pushOnFirstUse(Set.of("fast_out", "fast_in"));
-		this.encrypt2 = new OffloadEncryptStage(offload2, stats);
+		this.encrypt2 = new OffloadEncryptStage(offload2, stats, pool, 8860); // TSO: the NIC segments
 	}
 
 	/** The stages in model order, each reading one batch and writing the other. */

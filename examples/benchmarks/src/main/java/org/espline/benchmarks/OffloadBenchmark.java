@@ -35,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The point of offload: how much CPU the pipeline thread spends per packet, and the throughput, when AES-128-GCM
  * (tunnel mode) runs in software on that thread, on a lookaside accelerator (two engines of its own, no modelled
  * latency), or on the simulated inline NIC (its own thread). Traffic is 1400-byte UDP packets, or 64,000-byte TCP
- * writes cut by the pipeline's GSO stage into 1360-byte segments ({@code gso}: the NIC has no TSO model, so the
- * segmentation stays on the pipeline thread; the crypto still moves).
+ * writes cut into 1360-byte segments ({@code gso}): by the pipeline's GSO stage, except on {@code nic-tso}, a NIC
+ * with TSO that takes the super-packets whole and segments and encrypts on its own thread.
  *
  * <p>One operation is one ESP packet delivered to the sink. Besides the score, each iteration prints the pipeline
  * (benchmark) thread's CPU time ({@link ThreadMXBean}) divided by the packets it delivered
@@ -59,7 +59,7 @@ public class OffloadBenchmark {
     private static final int WRITE = 64_000;
     private static final int MSS = 1360;
 
-    @Param({"software", "lookaside", "nic"})
+    @Param({"software", "lookaside", "nic", "nic-tso"})
     public String backend;
 
     @Param({"1400", "gso"})
@@ -87,8 +87,8 @@ public class OffloadBenchmark {
                 "\tprotect a_to_b",
                 "}",
                 "offload dev {",
-                "\ttype " + type,
-                type.equals("lookaside") ? "\tworkers 2\n\tring 256" : type.equals("nic") ? "\tring 256" : "",
+                "\ttype " + (type.equals("nic-tso") ? "nic\n\ttso" : type),
+                type.equals("lookaside") ? "\tworkers 2\n\tring 256" : type.startsWith("nic") ? "\tring 256" : "",
                 "}",
                 "buffers wan {",
                 "\theadroom 128",

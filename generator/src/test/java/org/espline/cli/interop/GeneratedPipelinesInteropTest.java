@@ -272,7 +272,10 @@ class GeneratedPipelinesInteropTest {
         assertSameRun(p.name(), interpreted, generated);
         assertEquals(expected.size(), interpreted.stats().get(XfrmCounter.EsplineInDelivered), interpreted.stats().toString());
         assertEquals(0, interpreted.stats().totalDrops(), interpreted.stats().toString());
-        if (p.gro()) {
+        if (p.gro() && OFFLOADED.contains(p.name())) {
+            // The device keeps each SA's order, not the order between SAs (see assertSameRun): compared flow by flow.
+            assertSameTraffic(p.name(), TinyPcap.byFlow(expected), TinyPcap.byFlow(generated.out()));
+        } else if (p.gro()) {
             assertSameTraffic(p.name(), expected, generated.out());
         } else {
             assertNull(TinyPcap.firstDifference(expected, generated.out()), () -> p.name() + ": delivered packets differ from those sent: "

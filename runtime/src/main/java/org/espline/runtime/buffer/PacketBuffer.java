@@ -63,6 +63,10 @@ public final class PacketBuffer {
     private Object securityAssociation;
     private long sequenceNumber;
     private int flags;
+    /** TSO: TCP payload bytes per segment (Linux's gso_size), 0 for a packet the device sends as it is. */
+    private int gsoSize;
+    /** TSO: segments the packet becomes at {@link #gsoSize} (Linux's gso_segs). */
+    private int gsoSegments;
 
     /** Metadata flag: the payload was decrypted and its ICV verified already (e.g. by an offload device). */
     public static final int FLAG_CRYPTO_DONE = 1;
@@ -218,6 +222,8 @@ public final class PacketBuffer {
         securityAssociation = null;
         sequenceNumber = 0;
         flags = 0;
+        gsoSize = 0;
+        gsoSegments = 0;
     }
 
     // ------------------------------------------------------------------ fragments
@@ -375,6 +381,8 @@ public final class PacketBuffer {
         c.securityAssociation = securityAssociation;
         c.sequenceNumber = sequenceNumber;
         c.flags = flags;
+        c.gsoSize = gsoSize;
+        c.gsoSegments = gsoSegments;
         return c;
     }
 
@@ -508,6 +516,18 @@ public final class PacketBuffer {
     public void setFlag(int flag) { flags |= flag; }
 
     public void clearFlag(int flag) { flags &= ~flag; }
+
+    /** TSO: TCP payload bytes per segment the device cuts this super-packet into; 0 when it is not one. */
+    public int gsoSize() { return gsoSize; }
+
+    /** TSO: how many segments (and ESP sequence numbers) this super-packet becomes; 0 when it is not one. */
+    public int gsoSegments() { return gsoSegments; }
+
+    /** Marks a TCP super-packet for segmentation by the device: {@code segments} of at most {@code size} payload bytes. */
+    public void gso(int size, int segments) {
+        this.gsoSize = size;
+        this.gsoSegments = segments;
+    }
 
     /** The packet bytes (linear + fragments) as a new array: for tests and tools, never the hot path. */
     public byte[] toByteArray() {

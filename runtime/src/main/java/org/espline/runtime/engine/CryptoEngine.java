@@ -106,6 +106,19 @@ public final class CryptoEngine implements AutoCloseable {
 
         /** Inbound: whatever the engine's consumer expects; the outcome decides delivery as for the inline stage. */
         XfrmCounter decrypt(PacketBuffer p);
+
+        /**
+         * Outbound TSO ({@link PacketBuffer#gsoSegments()} above 1, on an engine whose hooks allow it): cut the
+         * super-packet into its segments and seal segment {@code i} with {@code firstSeq + i}, appending the sealed
+         * ones to {@code out} in order. The work owns {@code p} from here: it ends up in the segments or released
+         * with its drop counted; the engine delivers {@code out} and never touches {@code p} again.
+         *
+         * @param firstSeq the first of the numbers reserved at submission, or 0 when the work owns the counter
+         * @return {@link XfrmCounter#EsplineOutDelivered} when {@code out} holds segments, else the drop reason
+         */
+        default XfrmCounter encryptSegments(PacketBuffer p, SecurityAssociation sa, long firstSeq, PacketBatch out) {
+            throw new UnsupportedOperationException("this work does not segment (TSO)");
+        }
     }
 
     /**
@@ -124,9 +137,21 @@ public final class CryptoEngine implements AutoCloseable {
      * device engine never runs tickets on the pipeline thread ({@link #help} does nothing): the point of the
      * device is that the pipeline thread does not do the crypto.
      */
-    public record DeviceHooks(java.util.function.Supplier<Work> work, Admission admission, boolean sequenceOnSubmit) {
+    public record DeviceHooks(java.util.function.Supplier<Work> work, Admission admission, boolean sequenceOnSubmit,
+                              int maxSegments) {
+        /**
+         * @param maxSegments TSO: the most segments one super-packet becomes (each ring slot keeps room for them);
+         *                    1 for a device without TSO, whose packets are never segmented on the ring
+         */
         public DeviceHooks {
             Objects.requireNonNull(work, "work");
+            if (maxSegments < 1) {
+                throw new IllegalArgumentException("maxSegments: " + maxSegments + " (expected: >= 1)");
+            }
+        }
+
+        public DeviceHooks(java.util.function.Supplier<Work> work, Admission admission, boolean sequenceOnSubmit) {
+            this(work, admission, sequenceOnSubmit, 1);
         }
     }
 
@@ -180,6 +205,9 @@ public final class CryptoEngine implements AutoCloseable {
     /** Per slot: the lane bits the ticket waits on and blocks (one lane, or {@link #BARRIER}). */
     private final long[] lanes;
     private final XfrmCounter[] results;
+    /** TSO (null without): per slot, whether its ticket is a super-packet, and the sealed segments it became. */
+    private final boolean[] segmented;
+    private final PacketBatch[] segments;
     /** Per slot: ticket + 1 once that ticket's work is done (release store by the worker, acquire load by poll). */
     private final AtomicLongArray completed;
 
@@ -230,6 +258,16 @@ public final class CryptoEngine implements AutoCloseable {
         this.kinds = new byte[capacity];
         this.lanes = new long[capacity];
         this.results = new XfrmCounter[capacity];
+        if (device != null && device.maxSegments() > 1 && direction == Direction.ENCRYPT) {
+            this.segmented = new boolean[capacity];
+            this.segments = new PacketBatch[capacity];
+            for (int i = 0; i < capacity; i++) {
+                this.segments[i] = new PacketBatch(device.maxSegments());
+            }
+        } else {
+            this.segmented = null;
+            this.segments = null;
+        }
         this.completed = new AtomicLongArray(capacity);
         this.released = new boolean[capacity];
         java.util.Arrays.fill(released, true);
@@ -333,6 +371,7 @@ public final class CryptoEngine implements AutoCloseable {
             }
             final PacketBuffer p = in.get(taken);
             byte kind = KIND_WORK;
+            boolean whole = false;
             int key;
             if (encrypt) {
                 if (p.hasFlag(ClassifyStage.FLAG_BYPASS)) {
@@ -354,14 +393,17 @@ public final class CryptoEngine implements AutoCloseable {
                     sas[s] = null;
                     key = sa.spi();
                 } else {
+                    // TSO: the device segments; its segments take consecutive numbers, reserved here in one step.
+                    whole = segmented != null && p.gsoSegments() > 1;
                     long seq = 0;
                     if (sequenceOnSubmit) {
-                        seq = preparer.prepare(p, sa);
+                        seq = whole ? preparer.prepareSegments(p, sa, p.gsoSegments()) : preparer.prepare(p, sa);
                         if (seq == 0) {
                             p.release();
                             continue;
                         }
                     }
+
                     sas[s] = sa;
                     sequences[s] = seq;
                     key = sa.spi();
@@ -374,6 +416,9 @@ public final class CryptoEngine implements AutoCloseable {
             }
             packets[s] = p;
             kinds[s] = kind;
+            if (segmented != null) {
+                segmented[s] = whole;
+            }
             lanes[s] = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
             released[s] = false;
             waited[s] = false;
@@ -498,7 +543,15 @@ public final class CryptoEngine implements AutoCloseable {
             }
             final PacketBuffer p = packets[s];
             final XfrmCounter r = results[s];
-            if (isDelivered(r)) {
+            if (segmented != null && segmented[s]) {
+                // A super-packet's sealed segments leave together, or wait for room; the super-packet itself
+                // belongs to them (or was released by the work) and is not touched here.
+                final PacketBatch segs = segments[s];
+                if (segs.size() > out.remaining()) {
+                    break;
+                }
+                out.moveFrom(segs);
+            } else if (isDelivered(r)) {
                 if (!out.add(p)) {
                     break;
                 }
@@ -536,6 +589,8 @@ public final class CryptoEngine implements AutoCloseable {
         try {
             if (kinds[s] == KIND_PASS) {
                 r = XfrmCounter.EsplineOutDelivered;
+            } else if (direction == Direction.ENCRYPT && segmented != null && segmented[s]) {
+                r = work.encryptSegments(p, sas[s], sequences[s], segments[s]);
             } else if (direction == Direction.ENCRYPT) {
                 r = work.encrypt(p, sas[s], sequences[s]);
             } else {

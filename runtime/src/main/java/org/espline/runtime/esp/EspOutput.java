@@ -9,6 +9,7 @@ import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EspTransform;
 import org.espline.runtime.crypto.PayloadPieces;
 import org.espline.runtime.crypto.TransformSource;
+import org.espline.runtime.gso.TcpView;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.Ipv6Header;
@@ -48,6 +49,8 @@ public final class EspOutput {
     private final Ipv6Header ip6 = new Ipv6Header();
     /** The plaintext pieces of a fragmented packet's payload, for the gathering seal. */
     private final PayloadPieces pieces = new PayloadPieces();
+    /** Finds a TSO super-packet's headers ({@link #prepareSegments}). */
+    private final TcpView tcp = new TcpView();
     /** Where a gathering seal's trailer plaintext is built (it must not lie where the ciphertext goes). */
     private byte[] trailerScratch = new byte[PacketBuffer.TRAILER_AREA_SIZE];
 
@@ -101,6 +104,39 @@ public final class EspOutput {
             return 0;
         }
         return preparedSequence;
+    }
+
+    /**
+     * {@link #prepare} for a TCP super-packet a device segments itself (TSO), on the submitting thread: checks it,
+     * then reserves {@code segments} consecutive sequence numbers in one step and accounts the segments (each the
+     * super-packet's headers plus its share of the payload) against the lifetimes, so that the device's segment
+     * {@code i} seals with {@code first + i} exactly as the software GSO + encrypt path numbers them. The buffer is
+     * not touched (not even linearised: the device segments from its pieces).
+     *
+     * @return the first sequence number (never 0); or 0 when the packet is dropped (counted once: malformed,
+     *         mode, expired SA, fewer than {@code segments} sequence numbers left, hard lifetime), and the caller
+     *         releases it
+     */
+    public long prepareSegments(PacketBuffer buf, SecurityAssociation sa, int segments) {
+        XfrmCounter bad = null;
+        final int length = buf.length();
+        final int version = buf.linearLength() < 1 ? 0 : u8(buf.array(), buf.data()) >>> 4;
+        final long seq;
+        if (segments < 1 || tcp.parse(buf) != TcpView.TCP) {
+            bad = XfrmCounter.XfrmOutError;
+        } else if (sa.config().mode() == SaMode.TRANSPORT && (version == 6) != sa.isIpv6()) {
+            bad = XfrmCounter.XfrmOutStateModeError;
+        } else if (sa.isExpired()) {
+            bad = XfrmCounter.XfrmOutStateExpired;
+        } else if ((seq = sa.reserveOutboundSequences(segments)) == 0) {
+            bad = XfrmCounter.XfrmOutStateSeqError;
+        } else if (!sa.account(segments, length + (long) (segments - 1) * tcp.headersLength())) {
+            bad = XfrmCounter.XfrmOutStateExpired;
+        } else {
+            return seq;
+        }
+        count(bad, sa);
+        return 0;
     }
 
     /**

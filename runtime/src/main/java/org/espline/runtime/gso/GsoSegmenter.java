@@ -76,6 +76,24 @@ public final class GsoSegmenter {
     public int mss() { return mss; }
 
     /**
+     * How many segments {@link #segment} would cut {@code p} into, without touching it: for handing a super-packet
+     * to a device that segments it itself (TSO), which needs the count up front for the ESP sequence numbers.
+     *
+     * @return the segment count (at least 2), or {@link #PASS} or {@link #MALFORMED} as {@link #segment} answers
+     */
+    public int segmentsOf(PacketBuffer p) {
+        final int parsed = view.parse(p);
+        if (parsed == TcpView.NOT_TCP) {
+            return PASS;
+        }
+        if (parsed == TcpView.MALFORMED) {
+            return isTcpCandidate(p) ? MALFORMED : PASS;
+        }
+        final int payload = view.payloadLength();
+        return payload <= mss ? PASS : (payload + mss - 1) / mss;
+    }
+
+    /**
      * Segments {@code p} into {@code out} when it is a TCP packet with more than {@code mss} payload bytes.
      *
      * @return the number of segments appended to {@code out} ({@code p} then belongs to them: do not touch

@@ -4,15 +4,18 @@ import static org.espline.runtime.header.NetworkBytes.i32;
 import static org.espline.runtime.header.NetworkBytes.u16;
 import static org.espline.runtime.header.NetworkBytes.u8;
 
+import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EspTransform;
 import org.espline.runtime.crypto.TransformSource;
 import org.espline.runtime.engine.CryptoEngine;
 import org.espline.runtime.esp.EspInput;
 import org.espline.runtime.esp.EspOutput;
+import org.espline.runtime.gso.GsoSegmenter;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
 import org.espline.runtime.header.Ipv6Header;
+import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.replay.ReplayWindow;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
@@ -41,10 +44,19 @@ final class DeviceWork implements CryptoEngine.Work {
     private final TransformSource transforms;
     private final EspOutput deviceOut;
     private final EspOutput softwareOut;
+    /** TSO: segment buffers, and the segmenter for the last MSS seen (made again only when the MSS changes). */
+    private final BufferPool segmentPool;
+    private GsoSegmenter segmenter;
     /** Packet offload, inbound: the whole of ESP input on the device, with its engines for the SAs it holds. */
     private final EspInput packetIn;
 
     DeviceWork(OffloadDevice device, XfrmStats stats, SaDatabase sad) {
+        this(device, stats, sad, null);
+    }
+
+    /** @param segmentPool TSO: where segment buffers come from (null: the device does not segment) */
+    DeviceWork(OffloadDevice device, XfrmStats stats, SaDatabase sad, BufferPool segmentPool) {
+        this.segmentPool = segmentPool;
         this.device = device;
         this.stats = stats;
         this.sad = sad;
@@ -84,6 +96,60 @@ final class DeviceWork implements CryptoEngine.Work {
         }
         device.serviceDelay(start);
         return r;
+    }
+
+    /**
+     * TSO on a device thread: cuts the super-packet with the pipeline's own {@link GsoSegmenter} logic at its
+     * {@link PacketBuffer#gsoSize()} and seals segment {@code i} with {@code firstSeq + i} (the range reserved at
+     * submission; packet offload reserves it here, on its single thread), so the segments are byte for byte what the
+     * software GSO and encrypt stages make for the same SA state. A segment that fails to seal is dropped (counted
+     * by EspOutput) and its number stays unused, as in software; a super-packet that cannot be cut (no segment
+     * buffers, or not the count announced) is dropped whole, its numbers never used.
+     */
+    @Override
+    public XfrmCounter encryptSegments(PacketBuffer p, SecurityAssociation sa, long firstSeq, PacketBatch out) {
+        final long start = System.nanoTime();
+        final int expected = p.gsoSegments();
+        long seq = firstSeq;
+        if (seq == 0) {
+            seq = deviceOut.prepareSegments(p, sa, expected);
+            if (seq == 0) {
+                p.release();
+                return XfrmCounter.XfrmOutStateSeqError;
+            }
+        }
+        GsoSegmenter g = segmenter;
+        if (g == null || g.mss() != p.gsoSize()) {
+            g = segmenter = new GsoSegmenter(p.gsoSize(), segmentPool);
+        }
+        final int before = out.size();
+        final int n = expected > out.remaining() ? GsoSegmenter.MALFORMED : g.segment(p, out);
+        if (n != expected) {
+            // Never seal more segments than numbers were reserved: that would reuse a sequence number (a nonce).
+            for (int i = out.size() - 1; i >= before; i--) {
+                out.remove(i).release();
+            }
+            final XfrmCounter reason = n == GsoSegmenter.NO_BUFFERS
+                    ? XfrmCounter.XfrmOutBufferError : XfrmCounter.XfrmOutBundleGenError;
+            stats.increment(reason);
+            if (n <= 0) {
+                p.release();
+            }
+            device.serviceDelay(start);
+            return reason;
+        }
+        for (int i = 0; i < n; i++) {
+            final PacketBuffer s = out.get(before + i);
+            final XfrmCounter r = deviceOut.encapsulate(s, sa, seq + i);
+            if (r == XfrmCounter.EsplineOutDelivered) {
+                done(s, sa, r);
+            } else {
+                out.take(before + i).release();
+            }
+        }
+        out.compact();
+        device.serviceDelay(start);
+        return out.size() > before ? XfrmCounter.EsplineOutDelivered : XfrmCounter.XfrmOutError;
     }
 
     private void done(PacketBuffer p, SecurityAssociation sa, XfrmCounter r) {

@@ -11,7 +11,10 @@ import org.espline.runtime.crypto.TransformSource;
  * stack sees them; the stack still checks replay and policy. The wire bytes are the software path's for the same SA
  * state (the NIC's engine is the JCA's).
  *
- * <p>Not modelled: TSO. A GSO super-packet is segmented by the pipeline's GSO stage before it reaches the NIC.
+ * <p>TSO ({@link OffloadCapabilities#tso()}): a TCP super-packet marked with its MSS comes whole, its segments'
+ * sequence numbers reserved at once; the NIC's thread cuts it with the pipeline's own segmentation and seals each
+ * segment, so the pipeline thread pays for neither (see {@link OffloadEncryptStage}). Without TSO the pipeline's GSO
+ * stage segments first.
  */
 public final class InlineNic extends OffloadDevice {
     private final int threads;

@@ -254,6 +254,16 @@ public abstract class OffloadDevice implements AutoCloseable {
      * @param passClear packet offload inbound: deliver clear traffic (as {@link org.espline.runtime.pipeline.DecryptStage})
      */
     final CryptoEngine newEngine(CryptoEngine.Direction direction, XfrmStats stats, SaDatabase sad, boolean passClear) {
+        return newEngine(direction, stats, sad, passClear, null, 1);
+    }
+
+    /**
+     * @param segmentPool TSO (outbound, a device with {@link OffloadCapabilities#tso()}): where the device's threads
+     *                    take segment buffers; null without TSO
+     * @param maxSegments TSO: the most segments one super-packet becomes; 1 without TSO
+     */
+    final CryptoEngine newEngine(CryptoEngine.Direction direction, XfrmStats stats, SaDatabase sad, boolean passClear,
+                                 org.espline.runtime.buffer.BufferPool segmentPool, int maxSegments) {
         if (synchronous()) {
             throw new IllegalStateException(name + " runs on the pipeline thread: it has no engine");
         }
@@ -263,7 +273,8 @@ public abstract class OffloadDevice implements AutoCloseable {
         final boolean encrypt = direction == CryptoEngine.Direction.ENCRYPT;
         final boolean packetOffload = kind == OffloadKind.PACKET;
         final CryptoEngine.Admission admission = encrypt && !packetOffload ? (p, sa) -> {
-            if (offloadOk(sa, p)) {
+            // A TSO super-packet reaches the ring only after OffloadEncryptStage asked offloadOk for it whole.
+            if (p.gsoSegments() > 1 || offloadOk(sa, p)) {
                 return true;
             }
             countFallback(stats, sa);
@@ -273,7 +284,8 @@ public abstract class OffloadDevice implements AutoCloseable {
         final int threads = packetOffload && encrypt ? 1 : workers();
         final CryptoEngine e = CryptoEngine.forDevice(name + (encrypt ? "-tx" : "-rx"), direction, threads, ringSize(),
                 CryptoEngine.Order.PER_SA, stats, sad, passClear,
-                new CryptoEngine.DeviceHooks(() -> new DeviceWork(this, stats, sad), admission, !packetOffload));
+                new CryptoEngine.DeviceHooks(() -> new DeviceWork(this, stats, sad, segmentPool), admission, !packetOffload,
+                        segmentPool == null ? 1 : maxSegments));
         engines.add(e);
         return e;
     }

@@ -63,6 +63,15 @@ public final class OffloadDevices {
      */
     public static OffloadDevice create(String name, String type, Set<String> algorithms, int saTable, int latencyMicros,
                                        int workers, int ring, boolean packetOffload) {
+        return create(name, type, algorithms, saTable, latencyMicros, workers, ring, packetOffload, false);
+    }
+
+    /**
+     * A device as a model declares it, with {@code tso}: a NIC that takes TCP super-packets whole and segments
+     * them itself (ignored by the other types, which have no TSO).
+     */
+    public static OffloadDevice create(String name, String type, Set<String> algorithms, int saTable, int latencyMicros,
+                                       int workers, int ring, boolean packetOffload, boolean tso) {
         OffloadCapabilities caps = OffloadCapabilities.unlimited().withAlgorithms(algorithms);
         if (saTable > 0) {
             caps = caps.withSaTableSize(saTable);
@@ -84,7 +93,7 @@ public final class OffloadDevices {
             default:
                 // A NIC parses neither IPv4 options nor IPv6 extension headers (offloadOk sends those to software).
                 return new InlineNic(name, packetOffload ? OffloadKind.PACKET : OffloadKind.CRYPTO,
-                        caps.withIpOptions(false), w > 0 ? w : 1, r);
+                        caps.withIpOptions(false).withTso(tso), w > 0 ? w : 1, r);
         }
     }
 }

@@ -19,13 +19,21 @@ import org.espline.runtime.stats.XfrmStats;
  * <p>It expands: {@link #maxOutputPerInput()} is {@link GsoSegmenter#maxSegments(int)}, which
  * {@link Pipeline} (and a generated pipeline through {@link AbstractPipeline#workCapacity(int, Stage...)})
  * uses to size its work batches. One instance per thread.
+ *
+ * <p>Before an encrypt stage on a NIC with TSO ({@link #handingThrough}), the stage does not cut: it marks each
+ * super-packet with the MSS and its segment count ({@link PacketBuffer#gso(int, int)}, Linux's gso_size and
+ * gso_segs) and hands it on whole, for the device to segment and encrypt on its own threads. It still reports
+ * {@link GsoSegmenter#maxSegments(int)} as its expansion: what the device refuses the encrypt stage segments
+ * itself, and a super-packet's segments come back from the device together.
  */
 public final class GsoStage implements Stage {
     private final GsoSegmenter segmenter;
     private final XfrmStats stats;
     private final int maxSegments;
+    private final boolean handThrough;
     private long segmented;
     private long segments;
+    private long handedThrough;
 
     /**
      * @param mss   TCP payload bytes per segment
@@ -33,9 +41,24 @@ public final class GsoStage implements Stage {
      * @param stats the pipeline's counters
      */
     public GsoStage(int mss, BufferPool pool, XfrmStats stats) {
+        this(mss, pool, stats, false);
+    }
+
+    private GsoStage(int mss, BufferPool pool, XfrmStats stats, boolean handThrough) {
         this.segmenter = new GsoSegmenter(mss, pool);
         this.stats = stats;
         this.maxSegments = GsoSegmenter.maxSegments(mss);
+        this.handThrough = handThrough;
+    }
+
+    /**
+     * A stage in front of a TSO device: super-packets are marked with the MSS and their segment count and passed on
+     * whole (see the class comment); malformed TCP super-packets are still dropped here as XfrmOutBundleGenError.
+     *
+     * @param pool where the encrypt stage's own segments come from when the device refuses a super-packet
+     */
+    public static GsoStage handingThrough(int mss, BufferPool pool, XfrmStats stats) {
+        return new GsoStage(mss, pool, stats, true);
     }
 
     @Override
@@ -43,8 +66,12 @@ public final class GsoStage implements Stage {
         final int n = in.size();
         for (int i = 0; i < n; i++) {
             final PacketBuffer p = in.get(i);
-            final int r = segmenter.segment(p, out);
-            if (r > 0) {
+            final int r = handThrough ? segmenter.segmentsOf(p) : segmenter.segment(p, out);
+            if (r > 0 && handThrough) {
+                p.gso(segmenter.mss(), r);
+                out.add(p);
+                handedThrough++;
+            } else if (r > 0) {
                 segmented++;
                 segments += r;
             } else if (r == GsoSegmenter.PASS) {
@@ -63,6 +90,11 @@ public final class GsoStage implements Stage {
 
     /** Super-packets cut into segments. */
     public long segmented() { return segmented; }
+
+    /** Super-packets handed on whole to a TSO device ({@link #handingThrough}). */
+    public long handedThrough() { return handedThrough; }
+
+    public boolean isHandingThrough() { return handThrough; }
 
     /** Segments made of them. */
     public long segments() { return segments; }

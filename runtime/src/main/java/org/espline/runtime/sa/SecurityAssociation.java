@@ -103,6 +103,28 @@ public final class SecurityAssociation {
         }
     }
 
+    /**
+     * Reserves {@code n} consecutive outbound sequence numbers in one step (a TSO super-packet's segments) and returns
+     * the first; 0 when fewer than {@code n} are left, and then none is taken. Never wraps, never hands a number out
+     * twice, whatever other threads take meanwhile.
+     */
+    public long reserveOutboundSequences(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n: " + n + " (expected: n >= 1)");
+        }
+        final long max = maxSequence;
+        for (;;) {
+            final long cur = outboundSequence.get();
+            // Unsigned: with ESN the space is the whole of 2^64 - 1.
+            if (Long.compareUnsigned(max - cur, n) < 0) {
+                return 0;
+            }
+            if (outboundSequence.compareAndSet(cur, cur + n)) {
+                return cur + 1;
+            }
+        }
+    }
+
     /** The last outbound sequence number handed out. */
     public long outboundSequence() { return outboundSequence.get(); }
 
@@ -131,8 +153,16 @@ public final class SecurityAssociation {
      *         drops the packet as XfrmIn/OutStateExpired
      */
     public boolean account(int length) {
+        return account(1, length);
+    }
+
+    /**
+     * Accounts {@code count} packets of {@code length} bytes in all (a TSO super-packet's segments) against the
+     * lifetimes, as {@link #account(int)} does for one.
+     */
+    public boolean account(int count, long length) {
         Lifetime hard = config.hardLifetime();
-        long p = packets.incrementAndGet();
+        long p = packets.addAndGet(count);
         long b = bytes.addAndGet(length);
         if (p > hard.packets() || b > hard.bytes()) {
             state = State.EXPIRED;

@@ -25,7 +25,7 @@ import org.espline.runtime.sa.SecurityAssociation;
  * that name them. Devices are made on first use and closed by {@link #close()}.
  *
  * <p>{@code fallback} is the software path of the API whatever it names (its wire bytes are the JCA's); a
- * {@code tso} target's TSO is not modelled (the pipeline's GSO stage segments first).
+ * {@code tso} makes a {@code nic} target segment TCP super-packets itself (see {@link ModelPipelines}).
  */
 public final class ModelOffloads implements AutoCloseable {
     private final Map<Offload, OffloadDevice> devices = new IdentityHashMap<>();
@@ -99,6 +99,39 @@ public final class ModelOffloads implements AutoCloseable {
         }
     }
 
+    /**
+     * TSO wiring, the same for interpreted and generated pipelines: the encrypt stage a {@code gso} stage hands its
+     * super-packets to whole, or null when the gso stage segments them itself. That is the next encrypt stage after
+     * it when it names ({@code encrypt offload X}) a target of type {@code nic} with {@code tso}.
+     */
+    public static org.espline.dsl.espline.EncryptStage tsoEncryptAfter(org.espline.dsl.espline.GsoStage g) {
+        if (!(g.eContainer() instanceof org.espline.dsl.espline.Pipeline p)) {
+            return null;
+        }
+        List<org.espline.dsl.espline.Stage> stages = p.getStages();
+        for (int i = stages.indexOf(g) + 1; i < stages.size(); i++) {
+            if (stages.get(i) instanceof org.espline.dsl.espline.EncryptStage e) {
+                return e.getCrypto() instanceof org.espline.dsl.espline.OffloadRef r && r.getOffload() != null
+                        && !r.getOffload().eIsProxy() && r.getOffload().getKind() == org.espline.dsl.espline.OffloadKind.NIC
+                        && r.getOffload().isTso() ? e : null;
+            }
+        }
+        return null;
+    }
+
+    /** TSO wiring: the {@code gso} stage that hands super-packets to {@code e} whole ({@link #tsoEncryptAfter}), or null. */
+    public static org.espline.dsl.espline.GsoStage tsoGsoBefore(org.espline.dsl.espline.EncryptStage e) {
+        if (!(e.eContainer() instanceof org.espline.dsl.espline.Pipeline p)) {
+            return null;
+        }
+        for (org.espline.dsl.espline.Stage s : p.getStages()) {
+            if (s instanceof org.espline.dsl.espline.GsoStage g && tsoEncryptAfter(g) == e) {
+                return g;
+            }
+        }
+        return null;
+    }
+
     static OffloadDevice create(Offload o) {
         Set<String> algorithms = new LinkedHashSet<>();
         for (AeadName a : o.getAeadAlgorithms()) {
@@ -112,6 +145,6 @@ public final class ModelOffloads implements AutoCloseable {
         }
         String type = ModelSas.absent(o, EsplinePackage.Literals.OFFLOAD__KIND) ? "software" : o.getKind().getLiteral();
         return OffloadDevices.create(o.getName(), type, algorithms, o.getSaTableSize(), o.getLatencyMicros(),
-                o.getWorkers(), o.getRingSize(), false);
+                o.getWorkers(), o.getRingSize(), false, o.isTso());
     }
 }

@@ -90,7 +90,9 @@ import org.espline.runtime.stats.XfrmStats;
  * {@link GroStage} with the model's {@code max-size}, {@code max-segments} and {@code flush-us} (defaults
  * {@link GroStage#DEFAULT_MAX_SIZE}, {@link GroStage#DEFAULT_MAX_SEGMENTS}, {@link GroStage#DEFAULT_FLUSH_MICROS});
  * each SA's {@code gro on|off} switches it per SA. Where the pool's fragment slots bound a coalesced packet below
- * {@code max-segments}, that is a note. Every stage of the grammar is supported now, so
+ * {@code max-segments}, that is a note. Before {@code encrypt offload X} on a {@code nic} target with {@code tso}
+ * the gso stage hands super-packets through whole ({@link GsoStage#handingThrough}) and the NIC segments them
+ * ({@link ModelOffloads#tsoEncryptAfter}). Every stage of the grammar is supported now, so
  * {@link #skipUnsupportedStages(boolean)} skips nothing (kept for stages to come).
  *
  * <p>Crypto: {@code encrypt engine E} / {@code decrypt engine E} on an engine that is not {@code inline} and has
@@ -505,7 +507,9 @@ public final class ModelPipelines {
             if (s instanceof org.espline.dsl.espline.EncryptStage e) {
                 OffloadDevice device = offloadDevice(p, "encrypt", e.getCrypto());
                 if (device != null) {
-                    return new OffloadEncryptStage(device, stats);
+                    org.espline.dsl.espline.GsoStage tso = ModelOffloads.tsoGsoBefore(e);
+                    return tso != null && pool != null ? new OffloadEncryptStage(device, stats, pool, tso.getMss())
+                            : new OffloadEncryptStage(device, stats);
                 }
                 Engine engine = asyncEngine(p, "encrypt", e.getCrypto());
                 if (engine != null) {
@@ -571,7 +575,8 @@ public final class ModelPipelines {
                 return null;
             }
             try {
-                return new GsoStage(g.getMss(), pool, stats);
+                return ModelOffloads.tsoEncryptAfter(g) != null ? GsoStage.handingThrough(g.getMss(), pool, stats)
+                        : new GsoStage(g.getMss(), pool, stats);
             } catch (IllegalArgumentException e) {
                 error(g, EsplinePackage.Literals.GSO_STAGE__MSS, "gso: " + e.getMessage());
                 return null;

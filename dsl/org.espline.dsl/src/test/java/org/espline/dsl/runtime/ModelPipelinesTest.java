@@ -538,6 +538,52 @@ class ModelPipelinesTest {
         }
     }
 
+    /**
+     * TSO wiring: {@code gso mss N} before {@code encrypt offload X} on a {@code nic} target with {@code tso} hands the
+     * super-packets through and the NIC segments them; without {@code tso} the gso stage segments. Both give the same
+     * wire bytes.
+     */
+    @Test
+    void gsoBeforeATsoNicHandsSuperPacketsThroughWithTheSameWire() throws Exception {
+        List<byte[]> traffic = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            traffic.add(packet(TCP, 3000 + 4111 * i, "10.1.0.10", "10.2.0.20", 40000, 443, 100 + i));
+        }
+        List<List<byte[]>> wires = new ArrayList<>();
+        for (boolean tso : new boolean[] {false, true}) {
+            String name = tso ? "nic-tso" : "nic-gso";
+            Path model = write(name + ".espl", TWO_GATEWAYS
+                    .replace("engine crypto {\n\tworkers 2\n}", "offload dev {\n\ttype nic\n" + (tso ? "\ttso\n" : "") + "}")
+                    .replace("\tencrypt engine crypto", "\tgso mss 1360\n\tencrypt offload dev"));
+            DeferredSource lanA = new DeferredSource();
+            CollectingPort wan = new CollectingPort();
+            try (ModelPipelines.Built built = new ModelPipelines(new ModelSas(n -> null))
+                    .outputDirectory(Files.createDirectories(dir.resolve(name)))
+                    .withSource("a_tx", lanA).withSink("a_tx", wan)
+                    .withSource("b_rx", new DeferredSource()).withSink("b_rx", new CollectingPort())
+                    .build(model)) {
+                assertEquals(List.of(), built.notes(), name);
+                GsoStage gso = assertInstanceOf(GsoStage.class, built.stages("a_tx").get(1), name);
+                assertEquals(tso, gso.isHandingThrough(), name);
+                org.espline.runtime.offload.OffloadEncryptStage encrypt = assertInstanceOf(
+                        org.espline.runtime.offload.OffloadEncryptStage.class, built.stages("a_tx").get(2), name);
+                lanA.port = new MemorySourcePort(new BufferPool(16, 128, 65_535, 64, 4), traffic);
+                drive(built.pipeline("a_tx"));
+                assertEquals(tso ? traffic.size() : 0, encrypt.superPacketsToDevice(), name);
+                assertEquals(tso ? traffic.size() : 0, gso.handedThrough(), name);
+                assertEquals(0, built.stats("a_tx").totalDrops(), name + " " + built.stats("a_tx"));
+                assertEquals(0, built.stats("a_tx").get(XfrmCounter.EsplineOffloadFallback), name);
+                assertEquals(0, built.pool("a_tx").outstanding(), name + ": buffers leaked");
+            }
+            wires.add(wan.packets());
+        }
+        assertTrue(wires.get(0).size() > traffic.size(), "super-packets were segmented");
+        assertEquals(wires.get(0).size(), wires.get(1).size());
+        for (int i = 0; i < wires.get(0).size(); i++) {
+            assertArrayEquals(wires.get(0).get(i), wires.get(1).get(i), "wire packet " + i);
+        }
+    }
+
     private static List<byte[]> read(Path file) throws IOException {
         List<byte[]> out = new ArrayList<>();
         try (PcapReader r = new PcapReader(file)) {
