@@ -103,18 +103,11 @@ public final class GsoSegmenter {
      *         {@link org.espline.runtime.pipeline.Stage#maxOutputPerInput()}: a programming error)
      */
     public int segment(PacketBuffer p, PacketBatch out) {
-        final int parsed = view.parse(p);
-        if (parsed == TcpView.NOT_TCP) {
-            return PASS;
-        }
-        if (parsed == TcpView.MALFORMED) {
-            return isTcpCandidate(p) ? MALFORMED : PASS;
+        final int count = segmentsOf(p); // leaves the parsed headers in view
+        if (count <= 0) {
+            return count;
         }
         final int payload = view.payloadLength();
-        if (payload <= mss) {
-            return PASS;
-        }
-        final int count = (payload + mss - 1) / mss;
         if (count > out.remaining()) {
             throw new IllegalStateException("GSO: " + count + " segments do not fit " + out
                     + " (expected: work batches sized by Stage.maxOutputPerInput())");
