@@ -106,19 +106,23 @@ public final class CryptoEngine implements AutoCloseable {
 
         /** Inbound: whatever the engine's consumer expects; the outcome decides delivery as for the inline stage. */
         XfrmCounter decrypt(PacketBuffer p);
+    }
 
+    /**
+     * The work of a device that segments (TSO): engines whose hooks allow more than one segment per packet
+     * ({@link DeviceHooks#maxSegments()} above 1) require it of their work when a worker makes it.
+     */
+    public interface SegmentingWork extends Work {
         /**
-         * Outbound TSO ({@link PacketBuffer#gsoSegments()} above 1, on an engine whose hooks allow it): cut the
-         * super-packet into its segments and seal segment {@code i} with {@code firstSeq + i}, appending the sealed
-         * ones to {@code out} in order. The work owns {@code p} from here: it ends up in the segments or released
-         * with its drop counted; the engine delivers {@code out} and never touches {@code p} again.
+         * Outbound TSO ({@link PacketBuffer#gsoSegments()} above 1): cut the super-packet into its segments and seal
+         * segment {@code i} with {@code firstSeq + i}, appending the sealed ones to {@code out} in order. The work
+         * owns {@code p} from here: it ends up in the segments or released with its drop counted; the engine
+         * delivers {@code out} and never touches {@code p} again.
          *
          * @param firstSeq the first of the numbers reserved at submission, or 0 when the work owns the counter
          * @return {@link XfrmCounter#EsplineOutDelivered} when {@code out} holds segments, else the drop reason
          */
-        default XfrmCounter encryptSegments(PacketBuffer p, SecurityAssociation sa, long firstSeq, PacketBatch out) {
-            throw new UnsupportedOperationException("this work does not segment (TSO)");
-        }
+        XfrmCounter encryptSegments(PacketBuffer p, SecurityAssociation sa, long firstSeq, PacketBatch out);
     }
 
     /**
@@ -590,7 +594,12 @@ public final class CryptoEngine implements AutoCloseable {
             if (kinds[s] == KIND_PASS) {
                 r = XfrmCounter.EsplineOutDelivered;
             } else if (direction == Direction.ENCRYPT && segmented != null && segmented[s]) {
-                r = work.encryptSegments(p, sas[s], sequences[s], segments[s]);
+                if (!(work instanceof SegmentingWork sw)) {
+                    // Counted below as an error and reported by the engine's failure, like any fault of the work.
+                    throw new IllegalStateException(name + ": hooks allow " + segments[s].capacity()
+                            + " segments per packet, but the device's work does not segment (TSO)");
+                }
+                r = sw.encryptSegments(p, sas[s], sequences[s], segments[s]);
             } else if (direction == Direction.ENCRYPT) {
                 r = work.encrypt(p, sas[s], sequences[s]);
             } else {

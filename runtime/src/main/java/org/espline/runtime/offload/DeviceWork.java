@@ -34,7 +34,7 @@ import org.espline.runtime.stats.XfrmStats;
  * <p>The receive parser is a NIC's: IPv4 without options, IPv6 without extension headers, ESP or ESP-in-UDP on
  * port 4500; anything else is the stack's. One instance per thread.
  */
-final class DeviceWork implements CryptoEngine.Work {
+final class DeviceWork implements CryptoEngine.SegmentingWork {
     private static final int ESP_HEADER = 8;
     private static final int UDP_HEADER = 8;
 
