@@ -9,12 +9,15 @@ import org.eclipse.lsp4j.InitializeResult;
 import org.eclipse.lsp4j.services.LanguageClient;
 import org.eclipse.xtext.ide.server.Document;
 import org.eclipse.xtext.ide.server.ILanguageServerAccess;
+import org.eclipse.xtext.resource.IResourceDescriptions;
 import org.eclipse.xtext.resource.XtextResource;
+import org.eclipse.xtext.resource.impl.ResourceDescriptionsProvider;
 import org.eclipse.xtext.util.CancelIndicator;
 
 /**
- * What Xtext's quick-fix code action service asks a language server for (a read of the document under fix), answered
- * from the one parsed text: in Eclipse there is no server, and a fix never reads another document.
+ * What Xtext's quick-fix code action service asks a language server for (a read of the document under fix, the index),
+ * answered from the one parsed text and its resource set: in Eclipse there is no server, and a fix never reads another
+ * document.
  */
 final class SingleDocumentAccess implements ILanguageServerAccess {
 
@@ -39,9 +42,12 @@ final class SingleDocumentAccess implements ILanguageServerAccess {
         return CompletableFuture.completedFuture(doSyncRead(uri, function));
     }
 
+    /** The index of what the document's resource set holds: the model and the models it imports. */
     @Override
     public <T> CompletableFuture<T> doReadIndex(Function<? super IndexContext, ? extends T> function) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("no workspace index in the Eclipse plugin"));
+        IResourceDescriptions index = resource.getResourceServiceProvider().get(ResourceDescriptionsProvider.class)
+                .getResourceDescriptions(resource.getResourceSet());
+        return CompletableFuture.completedFuture(function.apply(new IndexContext(index, CancelIndicator.NullImpl)));
     }
 
     @Override
