@@ -274,13 +274,14 @@ public final class PacketBuffer {
 
     /**
      * A private spare area of {@link #TRAILER_AREA_SIZE} bytes for an ESP trailer fragment, or null when
-     * no fragment slot is free. Allocated once per buffer, reused for every packet it carries.
+     * no fragment slot is free or a fragment already reads the area (an ESP packet encapsulated again).
+     * Allocated once per buffer, reused for every packet it carries.
      */
     public byte[] trailerArea() {
         if (fragmentCount == maxFragments) {
             return null;
         }
-        return ownTrailerArea();
+        return trailerAreaOnceFragmentsDropped();
     }
 
     /**

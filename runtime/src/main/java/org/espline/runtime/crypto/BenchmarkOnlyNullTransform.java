@@ -25,6 +25,11 @@ final class BenchmarkOnlyNullTransform extends EspTransform {
     }
 
     @Override
+    public boolean writesNothing() {
+        return true;
+    }
+
+    @Override
     public void seal(byte[] packet, int espOffset, int payloadLength, byte[] tail, int tailOffset, int tailLength, long seq) {
         EspLayout.checkSeal(payloadLength, tail, tailLength, BLOCK_SIZE);
     }

@@ -41,6 +41,14 @@ public abstract class EspTransform {
     public abstract int blockSize();
 
     /**
+     * True when sealing writes nothing at all (no IV, no ICV, the plaintext is the ciphertext): ESP output may then
+     * leave a segment's payload in the fragments it shares with its super-packet instead of sealing it out of place.
+     */
+    public boolean writesNothing() {
+        return false;
+    }
+
+    /**
      * Encrypts/authenticates a linear packet in place: writes IV, ciphertext and ICV.
      *
      * @param packet        the array holding the ESP packet

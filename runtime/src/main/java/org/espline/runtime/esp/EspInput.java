@@ -54,6 +54,8 @@ public final class EspInput {
 
     /** Null: each SA's own transform. */
     private final TransformSource transforms;
+    /** Delivered packets of {@link #decapsulateInBatch}, counted once per run of one SA. */
+    private final DeliveredTally delivered;
 
     public EspInput(SaDatabase sad, XfrmStats stats) {
         this(sad, stats, null);
@@ -66,6 +68,7 @@ public final class EspInput {
         this.sad = sad;
         this.stats = stats;
         this.transforms = transforms;
+        this.delivered = new DeliveredTally(stats, XfrmCounter.EsplineInDelivered);
     }
 
     /** Where IKE packets go; without a handler they are counted (EsplineIkeHandedOff) and left to the caller. */
@@ -95,6 +98,35 @@ public final class EspInput {
             ikeHandler.onIke(buf, ikeOffset, ikeLength);
         }
         return result;
+    }
+
+    /**
+     * {@link #decapsulate} for a stage working through a batch: every outcome but delivery is counted at once,
+     * deliveries once per run of one SA and at the latest by {@link #endBatch()}, which the caller must call
+     * before the batch leaves it.
+     */
+    public XfrmCounter decapsulateInBatch(PacketBuffer buf) {
+        SecurityAssociation[] saOut = saHolder;
+        saOut[0] = null;
+        XfrmCounter result = decapsulate0(buf, saOut);
+        SecurityAssociation sa = saOut[0];
+        if (result == XfrmCounter.EsplineInDelivered && sa != null) {
+            delivered.add(sa);
+            return result;
+        }
+        stats.increment(result);
+        if (sa != null) {
+            sa.stats().increment(result);
+        }
+        if (result == XfrmCounter.EsplineIkeHandedOff && ikeHandler != null) {
+            ikeHandler.onIke(buf, ikeOffset, ikeLength);
+        }
+        return result;
+    }
+
+    /** Counts the deliveries {@link #decapsulateInBatch} has not counted yet. */
+    public void endBatch() {
+        delivered.flush();
     }
 
     private final SecurityAssociation[] saHolder = new SecurityAssociation[1];

@@ -56,6 +56,8 @@ public final class EspOutput {
 
     /** Null: each SA's own transform. */
     private final TransformSource transforms;
+    /** Delivered packets of {@link #encapsulateInBatch}, counted once per run of one SA. */
+    private final DeliveredTally delivered;
 
     /** @param stats global counters (per-SA counters are counted too) */
     public EspOutput(XfrmStats stats) {
@@ -68,6 +70,7 @@ public final class EspOutput {
     public EspOutput(XfrmStats stats, TransformSource transforms) {
         this.stats = stats;
         this.transforms = transforms;
+        this.delivered = new DeliveredTally(stats, XfrmCounter.EsplineOutDelivered);
     }
 
     /**
@@ -85,6 +88,29 @@ public final class EspOutput {
         }
         count(result, sa);
         return result;
+    }
+
+    /**
+     * {@link #encapsulate(PacketBuffer, SecurityAssociation)} for a stage working through a batch: drops are counted
+     * at once, delivered packets once per run of one SA and at the latest by {@link #endBatch()}, which the caller
+     * must call before the batch leaves it.
+     */
+    public XfrmCounter encapsulateInBatch(PacketBuffer buf, SecurityAssociation sa) {
+        XfrmCounter result = prepare0(buf, sa);
+        if (result == null) {
+            result = seal0(buf, sa, preparedSequence);
+        }
+        if (result == XfrmCounter.EsplineOutDelivered) {
+            delivered.add(sa);
+        } else {
+            count(result, sa);
+        }
+        return result;
+    }
+
+    /** Counts the delivered packets {@link #encapsulateInBatch} has not counted yet. */
+    public void endBatch() {
+        delivered.flush();
     }
 
     /**
@@ -305,9 +331,14 @@ public final class EspOutput {
         // --- room: trailer in tailroom, else a fragment slot, else a counted copy (esp_output_head) ---
         // A fragmented packet's payload bytes are encrypted into the tailroom in front of the trailer.
         buf.ensureWritable();
-        final int gathered = length - buf.linearLength();
+        int gathered = length - buf.linearLength();
         byte[] trailerArea = null;
-        if (buf.tailroom() < gathered + trailerLen + icvLen) {
+        // Nothing to write into the payload (no cipher, no ICV): it stays in the fragments it shares with its
+        // super-packet and only the trailer is added behind them, in the spare slot; no byte of payload moves.
+        final boolean keepFragments = gathered > 0 && t.writesNothing() && (trailerArea = buf.trailerArea()) != null;
+        if (keepFragments) {
+            gathered = 0;
+        } else if (buf.tailroom() < gathered + trailerLen + icvLen) {
             if (trailerLen + icvLen <= PacketBuffer.TRAILER_AREA_SIZE) {
                 trailerArea = gathered == 0 ? buf.trailerArea() : buf.trailerAreaOnceFragmentsDropped();
             }
@@ -382,7 +413,10 @@ public final class EspOutput {
         }
 
         // --- seal in place (esp_output_tail) ---
-        if (gathered > 0) {
+        if (keepFragments) {
+            buf.addFragment(trailerArea, 0, trailerLen);
+            buf.stats().trailerFragments.increment();
+        } else if (gathered > 0) {
             sealFromFragments(buf, t, a, espOff + ESP_HEADER + ivLen, espOff, gathered, trailerLen, icvLen, trailerArea, seq);
         } else if (trailerArea == null) {
             t.seal(a, espOff, plainLen + trailerLen, seq);

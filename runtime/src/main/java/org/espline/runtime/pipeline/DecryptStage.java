@@ -33,7 +33,7 @@ public final class DecryptStage implements Stage {
         final int n = in.size();
         for (int i = 0; i < n; i++) {
             final PacketBuffer p = in.get(i);
-            final XfrmCounter result = esp.decapsulate(p);
+            final XfrmCounter result = esp.decapsulateInBatch(p);
             if (result == XfrmCounter.EsplineInDelivered
                     || (passClear && result == XfrmCounter.EsplineSkippedNotEsp)) {
                 out.add(p);
@@ -44,6 +44,7 @@ public final class DecryptStage implements Stage {
                 p.release();
             }
         }
+        esp.endBatch();
     }
 
     /** Packets that ended here under a non-drop counter (IKE, keepalive, clear traffic not passed). */

@@ -36,11 +36,12 @@ public final class EncryptStage implements Stage {
                 Drops.drop(p, stats, XfrmCounter.XfrmOutNoStates);
                 continue;
             }
-            if (esp.encapsulate(p, sa) == XfrmCounter.EsplineOutDelivered) {
+            if (esp.encapsulateInBatch(p, sa) == XfrmCounter.EsplineOutDelivered) {
                 out.add(p);
             } else {
                 p.release();
             }
         }
+        esp.endBatch();
     }
 }

@@ -1,5 +1,7 @@
 package org.espline.runtime.replay;
 
+import java.util.concurrent.locks.StampedLock;
+
 import org.espline.runtime.sa.ReplayLimits;
 
 /**
@@ -13,7 +15,10 @@ import org.espline.runtime.sa.ReplayLimits;
  * Only authenticated packets move the window, so forged packets cannot shift it.
  *
  * <p>Sequence numbers are full 64-bit values compared unsigned (ESN); without ESN they stay below
- * 2^32. Thread-safe: a lock per window, held for a few instructions (as Linux holds x->lock).
+ * 2^32. Thread-safe: {@link #advance} writes under a lock, held for a few instructions (as Linux holds x->lock);
+ * {@link #check}, {@link #inferEsn} and {@link #top} read optimistically (a {@link StampedLock} stamp validated after
+ * the read, retried under the read lock only when an advance overlapped), so a receiving thread pays for one lock per
+ * packet instead of three.
  */
 public final class ReplayWindow {
     private final int window;
@@ -21,6 +26,7 @@ public final class ReplayWindow {
     private final int ringBitsMask;
     /** Highest authenticated sequence number (the right edge); 0 before the first packet. */
     private long top;
+    private final StampedLock lock = new StampedLock();
 
     /**
      * @param window  window size in packets, 0 = replay checking off (sequence numbers still tracked
@@ -42,15 +48,37 @@ public final class ReplayWindow {
     public int size() { return window; }
 
     /** The right edge: highest sequence number accepted so far. */
-    public synchronized long top() { return top; }
+    public long top() {
+        final long stamp = lock.tryOptimisticRead();
+        final long t = top;
+        if (lock.validate(stamp)) {
+            return t;
+        }
+        final long read = lock.readLock();
+        try {
+            return top;
+        } finally {
+            lock.unlockRead(read);
+        }
+    }
 
     /**
      * Pre-check before decryption.
      *
      * @return true when {@code seq} is new: right of the edge, or inside the window and not yet seen
      */
-    public synchronized boolean check(long seq) {
-        return isNew(seq);
+    public boolean check(long seq) {
+        final long stamp = lock.tryOptimisticRead();
+        final boolean fresh = isNew(seq);
+        if (lock.validate(stamp)) {
+            return fresh;
+        }
+        final long read = lock.readLock();
+        try {
+            return isNew(seq);
+        } finally {
+            lock.unlockRead(read);
+        }
     }
 
     /**
@@ -59,18 +87,23 @@ public final class ReplayWindow {
      *
      * @return false when {@code seq} was accepted by someone else since {@link #check} (a replay race)
      */
-    public synchronized boolean advance(long seq) {
-        if (!isNew(seq)) {
-            return false;
+    public boolean advance(long seq) {
+        final long stamp = lock.writeLock();
+        try {
+            if (!isNew(seq)) {
+                return false;
+            }
+            if (Long.compareUnsigned(seq, top) > 0) {
+                slideTo(seq);
+            }
+            if (window != 0) {
+                int bit = (int) seq & ringBitsMask;
+                ring[bit >>> 6] |= 1L << bit;
+            }
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        if (Long.compareUnsigned(seq, top) > 0) {
-            slideTo(seq);
-        }
-        if (window != 0) {
-            int bit = (int) seq & ringBitsMask;
-            ring[bit >>> 6] |= 1L << bit;
-        }
-        return true;
     }
 
     /**
@@ -79,8 +112,8 @@ public final class ReplayWindow {
      * the next subspace; when the window straddles a subspace boundary a high low value means the
      * previous subspace.
      */
-    public synchronized long inferEsn(int seqLow) {
-        return inferEsn(top, Math.max(window, 1), seqLow);
+    public long inferEsn(int seqLow) {
+        return inferEsn(top(), Math.max(window, 1), seqLow);
     }
 
     /** The same inference for a right edge kept elsewhere (an offload device's own view of the window). */
@@ -142,7 +175,7 @@ public final class ReplayWindow {
     }
 
     @Override
-    public synchronized String toString() {
-        return "ReplayWindow[size=" + window + " top=0x" + Long.toHexString(top) + "]";
+    public String toString() {
+        return "ReplayWindow[size=" + window + " top=0x" + Long.toHexString(top()) + "]";
     }
 }
