@@ -83,6 +83,12 @@ public final class PacketBuffer {
      * having the host sum the packet again.
      */
     public static final int FLAG_CHECKSUM_VERIFIED = 1 << 3;
+    /**
+     * Metadata flag: the packet's ESP sequence number (in {@link #sequenceNumber()}) was taken already, with those of
+     * the other segments of its GSO super-packet in one step, and the packet accounted against the SA's lifetimes;
+     * ESP output seals with it instead of taking another (as Linux's ESP GSO advances the counter by gso_segs).
+     */
+    public static final int FLAG_SEQUENCE_RESERVED = 1 << 4;
 
     /**
      * @param capacity     bytes in the backing array

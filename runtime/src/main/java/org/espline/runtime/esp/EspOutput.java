@@ -209,6 +209,17 @@ public final class EspOutput {
 
     /** Checks, layout, sequence number and lifetime: null when the packet may be sealed, else the drop reason. */
     private XfrmCounter prepare0(PacketBuffer buf, SecurityAssociation sa) {
+        if (buf.hasFlag(PacketBuffer.FLAG_SEQUENCE_RESERVED)) {
+            // A GSO segment: its number was reserved and its lifetime accounted with its super-packet's, which was
+            // inside the lifetime then (as a prepared packet of an asynchronous engine is).
+            buf.clearFlag(PacketBuffer.FLAG_SEQUENCE_RESERVED);
+            final XfrmCounter bad = layout(buf, sa, false);
+            if (bad != null) {
+                return bad;
+            }
+            preparedSequence = buf.sequenceNumber();
+            return preparedSequence == 0 ? XfrmCounter.XfrmOutStateSeqError : null;
+        }
         final XfrmCounter bad = layout(buf, sa, true);
         if (bad != null) {
             return bad;

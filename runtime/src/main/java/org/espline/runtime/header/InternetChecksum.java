@@ -129,6 +129,18 @@ public final class InternetChecksum {
         return fold(acc);
     }
 
+    /**
+     * {@link #sum} of the 20 bytes of an IPv4 header without options: five 32-bit loads and one fold instead of the
+     * bulk loop's set-up, which cost more than the header itself (ESP output sums two such headers per packet).
+     */
+    public static int sumOfIpv4Header(byte[] array, int offset) {
+        Objects.checkFromIndexSize(offset, 20, array.length);
+        final long acc = (i32(array, offset) & 0xFFFF_FFFFL) + (i32(array, offset + 4) & 0xFFFF_FFFFL)
+                + (i32(array, offset + 8) & 0xFFFF_FFFFL) + (i32(array, offset + 12) & 0xFFFF_FFFFL)
+                + (i32(array, offset + 16) & 0xFFFF_FFFFL);
+        return fold(acc);
+    }
+
     /** Folds a non-negative running sum to 16 bits with end-around carry; non-zero stays non-zero. */
     public static int fold(long sum) {
         long s = (sum & 0xFFFF_FFFFL) + (sum >>> 32);

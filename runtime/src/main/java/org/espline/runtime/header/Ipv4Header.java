@@ -254,12 +254,17 @@ public final class Ipv4Header {
     public Ipv4Header updateChecksum() {
         // With the field zeroed the header is one range: one bulk sum instead of two around the field.
         checksum(0);
-        return checksum(~InternetChecksum.sum(array, offset, headerLength()) & 0xFFFF);
+        return checksum(~headerSum() & 0xFFFF);
     }
 
     /** Receiver's check (RFC 1071): the sum over the header, checksum included, is all ones. */
     public boolean isChecksumValid() {
-        return InternetChecksum.sum(array, offset, headerLength()) == 0xFFFF;
+        return headerSum() == 0xFFFF;
+    }
+
+    private int headerSum() {
+        final int length = headerLength();
+        return length == MIN_LENGTH ? InternetChecksum.sumOfIpv4Header(array, offset) : InternetChecksum.sum(array, offset, length);
     }
 
     // ------------------------------------------------------------------ addresses

@@ -2,7 +2,9 @@ package org.espline.runtime.pipeline;
 
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.esp.EspOutput;
 import org.espline.runtime.gso.GsoSegmenter;
+import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -27,7 +29,11 @@ import org.espline.runtime.stats.XfrmStats;
  * itself, and a super-packet's segments come back from the device together.
  */
 public final class GsoStage implements Stage {
+    /** {@link #segment} result: the SA refused the super-packet, and ESP output counted why. */
+    private static final int REFUSED = -100;
+
     private final GsoSegmenter segmenter;
+    private final EspOutput esp;
     private final XfrmStats stats;
     private final int maxSegments;
     private final boolean handThrough;
@@ -46,6 +52,7 @@ public final class GsoStage implements Stage {
 
     private GsoStage(int mss, BufferPool pool, XfrmStats stats, boolean handThrough) {
         this.segmenter = new GsoSegmenter(mss, pool);
+        this.esp = new EspOutput(stats);
         this.stats = stats;
         this.maxSegments = GsoSegmenter.maxSegments(mss);
         this.handThrough = handThrough;
@@ -66,7 +73,7 @@ public final class GsoStage implements Stage {
         final int n = in.size();
         for (int i = 0; i < n; i++) {
             final PacketBuffer p = in.get(i);
-            final int r = handThrough ? segmenter.segmentsOf(p) : segmenter.segment(p, out);
+            final int r = handThrough ? segmenter.segmentsOf(p) : segment(p, out);
             if (r > 0 && handThrough) {
                 p.gso(segmenter.mss(), r);
                 out.add(p);
@@ -76,11 +83,54 @@ public final class GsoStage implements Stage {
                 segments += r;
             } else if (r == GsoSegmenter.PASS) {
                 out.add(p);
+            } else if (r == REFUSED) {
+                p.release();
             } else {
                 Drops.drop(p, stats, r == GsoSegmenter.MALFORMED
                         ? XfrmCounter.XfrmOutBundleGenError : XfrmCounter.XfrmOutBufferError);
             }
         }
+    }
+
+    /**
+     * Cuts {@code p} as {@link GsoSegmenter#segment} does. A super-packet classification gave an SA to protect it takes
+     * its segments' sequence numbers in one step first, and is checked and accounted against the SA's lifetimes once
+     * ({@link EspOutput#prepareSegments}, the TSO path's step): each segment carries its number
+     * ({@link PacketBuffer#FLAG_SEQUENCE_RESERVED}) to ESP output, so the SA's shared counters are touched once per
+     * super-packet instead of once per segment. A packet that passes uncut takes its single number here as well
+     * ({@link EspOutput#prepare}), so that numbers follow the order in which packets leave the batch. A packet the SA
+     * refuses (expired, numbers used up, not fit for it) is dropped under the reason ESP output counted.
+     */
+    private int segment(PacketBuffer p, PacketBatch out) {
+        if (!(p.securityAssociation() instanceof SecurityAssociation sa) || p.hasFlag(ClassifyStage.FLAG_BYPASS)) {
+            return segmenter.segment(p, out);
+        }
+        final int count = segmenter.segmentsOf(p);
+        if (count == GsoSegmenter.PASS) {
+            // A packet that passes takes its number here too, so the numbers stay in the order packets leave.
+            final long seq = esp.prepare(p, sa);
+            if (seq == 0) {
+                return REFUSED;
+            }
+            p.sequenceNumber(seq);
+            p.setFlag(PacketBuffer.FLAG_SEQUENCE_RESERVED);
+            return GsoSegmenter.PASS;
+        }
+        if (count < 0) {
+            return count;
+        }
+        final long first = esp.prepareSegments(p, sa, count);
+        if (first == 0) {
+            return REFUSED;
+        }
+        final int at = out.size();
+        final int r = segmenter.segment(p, out);
+        for (int i = 0; i < r; i++) {
+            final PacketBuffer s = out.get(at + i);
+            s.sequenceNumber(first + i);
+            s.setFlag(PacketBuffer.FLAG_SEQUENCE_RESERVED);
+        }
+        return r;
     }
 
     @Override

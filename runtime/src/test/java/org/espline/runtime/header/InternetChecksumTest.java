@@ -33,6 +33,20 @@ class InternetChecksumTest {
     }
 
     @Test
+    void theIpv4HeaderSumEqualsTheBulkSumAtEveryOffset() {
+        final byte[] a = new byte[64];
+        for (int round = 0; round < 2000; round++) {
+            random.nextBytes(a);
+            if (round % 100 == 0) {
+                java.util.Arrays.fill(a, (byte) (round % 200 == 0 ? 0xFF : 0)); // the all-ones and all-zero edges
+            }
+            final int off = random.nextInt(a.length - 19);
+            assertEquals(InternetChecksum.sum(a, off, 20), InternetChecksum.sumOfIpv4Header(a, off), "offset " + off);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> InternetChecksum.sumOfIpv4Header(new byte[19], 0));
+    }
+
+    @Test
     void oddLengthPadsTheLastByteOnTheRight() {
         assertEquals(0xAB00, InternetChecksum.sum(new byte[] {(byte) 0xAB}, 0, 1));
         assertEquals(0x0102 + 0x0300, InternetChecksum.sum(new byte[] {1, 2, 3}, 0, 3));
