@@ -250,6 +250,30 @@ public final class PacketBuffer {
     }
 
     /**
+     * Appends a fragment over {@code owner}'s linear bytes {@code [off, off + len)}, taking over the caller's hold on
+     * {@code owner} instead of retaining it (GRO merging a segment it owns alone: no count changes hands twice); the
+     * caller must not release {@code owner} afterwards. Returns false (and takes nothing) when all slots are in use.
+     */
+    public boolean addFragmentTakingHold(PacketBuffer owner, int off, int len) {
+        if (fragmentCount == maxFragments) {
+            return false;
+        }
+        final byte[] a = owner.array();
+        if (off < 0 || len < 0 || off + len > a.length) {
+            throw new IndexOutOfBoundsException("fragment off=" + off + " len=" + len + " array=" + a.length);
+        }
+        if (owner == this) {
+            throw new IllegalArgumentException("a buffer cannot hold itself: " + this);
+        }
+        fragArrays[fragmentCount] = a;
+        fragOffsets[fragmentCount] = off;
+        fragLengths[fragmentCount] = len;
+        fragOwners[fragmentCount] = owner;
+        fragmentCount++;
+        return true;
+    }
+
+    /**
      * Appends a fragment over bytes that belong to {@code owner} (its linear array or one of its own
      * fragments), retaining {@code owner} until the fragment is dropped; returns false (and changes and
      * retains nothing) when all slots are in use. A null owner is a foreign array nobody recycles.
@@ -458,6 +482,21 @@ public final class PacketBuffer {
     public PacketBuffer retain() {
         if (refs.getAndIncrement() <= 0) {
             refs.getAndDecrement();
+            throw new IllegalStateException("retain of a released buffer: " + this);
+        }
+        return this;
+    }
+
+    /**
+     * Adds {@code n} holders in one step (GSO: one per segment that will read this super-packet, each then taken over
+     * by {@link #addFragmentTakingHold}).
+     */
+    public PacketBuffer retain(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n: " + n + " (expected: n >= 0)");
+        }
+        if (n > 0 && refs.getAndAdd(n) <= 0) {
+            refs.getAndAdd(-n);
             throw new IllegalStateException("retain of a released buffer: " + this);
         }
         return this;

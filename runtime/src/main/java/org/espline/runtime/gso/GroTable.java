@@ -285,7 +285,14 @@ public final class GroTable {
     private void merge(int flow, PacketBuffer p, int sum) {
         final PacketBuffer h = head[flow];
         final int payload = view.payloadLength();
-        BufferPieces.attach(h, p, view.headersLength(), payload);
+        // A linear segment held by the table alone hands its hold to the head's fragment (no count changes);
+        // one in pieces is attached piece by piece, each retaining it, and the table's own hold let go below.
+        final boolean handOver = p.isLinear() && p.refCount() == 1;
+        if (handOver) {
+            h.addFragmentTakingHold(p, p.data() + view.headersLength(), payload);
+        } else {
+            BufferPieces.attach(h, p, view.headersLength(), payload);
+        }
         final int tcp = view.tcpOffset();
         final byte[] a = p.array();
         final byte[] b = h.array();
@@ -299,8 +306,10 @@ public final class GroTable {
         nextSeq[flow] += payload;
         segments[flow]++;
         merged++;
-        // The head's fragments hold p now; the table lets go of its own hold.
-        p.release();
+        if (!handOver) {
+            // The head's fragments hold p now; the table lets go of its own hold.
+            p.release();
+        }
     }
 
     private void flush(int flow) {

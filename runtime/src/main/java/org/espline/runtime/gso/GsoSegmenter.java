@@ -19,13 +19,15 @@ import org.espline.runtime.pipeline.PacketBatch;
  * longer than the MSS becomes {@code ceil(payload / mss)} segments of at most {@code mss} payload bytes.
  *
  * <p>Per segment: a fresh pool buffer holds a copy of the IP and TCP headers (options and IPv6 extension
- * headers included); its payload is a fragment over the super-packet's bytes, which the segment
- * {@linkplain PacketBuffer#retain() retains}. Then, as the kernel does: sequence number advanced by the
+ * headers included); its payload is a fragment over the super-packet's bytes, on which the segment holds a
+ * reference. Then, as the kernel does: sequence number advanced by the
  * payload before it; IPv4 identification incremented per segment; total / payload length set; FIN and PSH
  * only on the last segment, CWR only on the first; IPv4 header checksum and TCP checksum (over the
  * pseudo-header) computed afresh. SA, sequence-number and flag metadata are copied from the super-packet.
  *
- * <p>Ownership: the super-packet is released once, here; it goes back to its pool when the last segment
+ * <p>Ownership: the caller's hold on the super-packet passes to the segments (a linear super-packet takes the
+ * other segments' holds in one step; one in pieces is retained per piece and released once, here); it goes
+ * back to its pool when the last segment
  * lets go of its fragment (released, or dropped by EspOutput once it has sealed the segment). Segments only
  * read the shared bytes and their ranges are disjoint: EspOutput encrypts a segment's slice out of place
  * straight into the segment's own tailroom behind the copied headers (so the pool's buffers must hold
@@ -116,15 +118,24 @@ public final class GsoSegmenter {
         if (!acquire(count, headers)) {
             return NO_BUFFERS;
         }
+        // A linear super-packet (the usual case) gives each segment a hold of its own in one step: the caller's
+        // hold plus count - 1 more, each taken over by a segment's fragment, instead of one retain per segment
+        // and a release at the end.
+        final boolean handOver = p.isLinear() && scratch[0].freeFragments() > 0;
+        if (handOver) {
+            p.retain(count - 1);
+        }
         for (int i = 0; i < count; i++) {
             final PacketBuffer s = scratch[i];
             scratch[i] = null;
             final int from = headers + i * mss;
             final int len = Math.min(mss, payload - i * mss);
-            buildSegment(p, s, headers, from, len, i, i == count - 1);
+            buildSegment(p, s, headers, from, len, i, i == count - 1, handOver);
             out.add(s);
         }
-        p.release();
+        if (!handOver) {
+            p.release();
+        }
         return count;
     }
 
@@ -168,9 +179,12 @@ public final class GsoSegmenter {
         return true;
     }
 
-    private void buildSegment(PacketBuffer p, PacketBuffer s, int headers, int from, int len, int index, boolean last) {
+    private void buildSegment(PacketBuffer p, PacketBuffer s, int headers, int from, int len, int index, boolean last,
+                              boolean handOver) {
         System.arraycopy(p.array(), p.data(), s.array(), s.put(headers), headers);
-        if (!shareSlice(p, s, from, len)) {
+        if (handOver) {
+            s.addFragmentTakingHold(p, p.data() + from, len);
+        } else if (!shareSlice(p, s, from, len)) {
             copySlice(p, s, from, len);
         }
         // Re-read: a copied slice may have grown the array.

@@ -250,6 +250,29 @@ class PacketBufferTest {
         }
 
         @Test
+        void aFragmentTakingTheHoldKeepsTheCountAndReturnsTheOwnerWithTheHolder() {
+            BufferPool pool = new BufferPool(4, 16, 64, 0, 2);
+            PacketBuffer head = pool.acquire();
+            PacketBuffer seg = pool.acquire();
+            byte[] bytes = seq(10, 1);
+            System.arraycopy(bytes, 0, seg.array(), seg.put(10), 10);
+            System.arraycopy(bytes, 0, head.array(), head.put(2), 2);
+            assertTrue(head.addFragmentTakingHold(seg, seg.data() + 4, 6));
+            assertEquals(1, seg.refCount(), "the hold changed hands: no retain");
+            assertEquals(2 + 6, head.length());
+            assertArrayEquals(new byte[] {1, 2, 5, 6, 7, 8, 9, 10}, head.toByteArray());
+            assertEquals(2, pool.outstanding());
+            head.release();
+            assertEquals(0, pool.outstanding(), "the head's release let go of the segment it held");
+            PacketBuffer full = new PacketBuffer(10, 0, stats);
+            PacketBuffer other = pool.acquire();
+            assertFalse(full.addFragmentTakingHold(other, other.data(), 1), "no slot: nothing taken");
+            assertEquals(1, other.refCount());
+            other.release();
+            assertThrows(IllegalArgumentException.class, () -> head.addFragmentTakingHold(head, 0, 1));
+        }
+
+        @Test
         void zeroSlotsTakeNoFragment() {
             PacketBuffer b = new PacketBuffer(10, 0, stats);
             assertFalse(b.addFragment(new byte[4], 0, 4));
