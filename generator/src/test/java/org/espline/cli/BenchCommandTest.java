@@ -151,6 +151,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void reportShowsTheGatewaysOffloadsOffAndOnFromADemoFile() throws Exception {
+        Path demo = dir.resolve("demo-17.json");
+        Files.writeString(demo, "{\"veth_gbps\": {\"1\": 15.2, \"4\": 17.0}, \"espline_gbps\": {\"1\": 4.4, \"4\": 4.9}, "
+                + "\"ping_ok\": true, \"espline_no_offload_gbps\": {\"1\": 1.1}, \"offload_speedup\": 4.00, "
+                + "\"jdk\": \"17.0.15+6-Debian-1deb12u1\"}");
+        Path md = dir.resolve("gw").resolve("REPORT.md");
+        Path r17 = resource("results-17.json");
+        assertEquals(0, run("bench-report", r17.toString(), "--gateway", demo.toString(), "-o", md.toString()), err());
+        String text = Files.readString(md);
+        assertTrue(text.contains("| Espline gateway JDK 17: crypto, one TCP stream through two gateways (`demo --netns`, kernel GSO/GRO "
+                + "off vs on; raw veth 15.2) | 1.10 | 4.40 | 4.00x |"), text);
+        assertTrue(Files.readString(md.getParent().resolve("report-talk.svg")).contains("Espline gateway JDK 17 GSO/GRO on"));
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"veth_gbps\": {\"1\": 15.2}, \"espline_gbps\": {\"1\": 4.4}}");
+        assertEquals(2, run("bench-report", r17.toString(), "--gateway", broken.toString(), "-o", md.toString()));
+        assertTrue(err().contains("not a demo --netns --json file with offloads on and off"), err());
+    }
+
+    @Test
     void jsonRoundTrip() {
         Object v = Json.parse(Json.write(Map.of("a", List.of(1.5, "x\"y\n", true), "b", 0.000123456789)));
         assertEquals(Map.of("a", List.of(1.5, "x\"y\n", true), "b", 0.000123457), v);
