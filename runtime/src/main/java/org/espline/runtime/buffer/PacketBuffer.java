@@ -255,22 +255,7 @@ public final class PacketBuffer {
      * caller must not release {@code owner} afterwards. Returns false (and takes nothing) when all slots are in use.
      */
     public boolean addFragmentTakingHold(PacketBuffer owner, int off, int len) {
-        if (fragmentCount == maxFragments) {
-            return false;
-        }
-        final byte[] a = owner.array();
-        if (off < 0 || len < 0 || off + len > a.length) {
-            throw new IndexOutOfBoundsException("fragment off=" + off + " len=" + len + " array=" + a.length);
-        }
-        if (owner == this) {
-            throw new IllegalArgumentException("a buffer cannot hold itself: " + this);
-        }
-        fragArrays[fragmentCount] = a;
-        fragOffsets[fragmentCount] = off;
-        fragLengths[fragmentCount] = len;
-        fragOwners[fragmentCount] = owner;
-        fragmentCount++;
-        return true;
+        return appendFragment(owner, owner.array(), off, len, false);
     }
 
     /**
@@ -279,6 +264,10 @@ public final class PacketBuffer {
      * retains nothing) when all slots are in use. A null owner is a foreign array nobody recycles.
      */
     public boolean addFragment(PacketBuffer owner, byte[] a, int off, int len) {
+        return appendFragment(owner, a, off, len, true);
+    }
+
+    private boolean appendFragment(PacketBuffer owner, byte[] a, int off, int len, boolean retain) {
         if (fragmentCount == maxFragments) {
             return false;
         }
@@ -291,7 +280,7 @@ public final class PacketBuffer {
         fragArrays[fragmentCount] = a;
         fragOffsets[fragmentCount] = off;
         fragLengths[fragmentCount] = len;
-        fragOwners[fragmentCount] = owner == null ? null : owner.retain();
+        fragOwners[fragmentCount] = owner == null || !retain ? owner : owner.retain();
         fragmentCount++;
         return true;
     }
