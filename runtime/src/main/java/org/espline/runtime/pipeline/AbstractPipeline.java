@@ -232,6 +232,9 @@ public abstract class AbstractPipeline {
         return total;
     }
 
+    /** The port this pipeline pulls from (a runner may wait on it while the pipeline is idle). */
+    public final SourcePort source() { return source; }
+
     /** Packets the stages hold between calls (asynchronous engines): taken from the source, not yet ended. */
     public final int inFlight() { return stagesInFlight(); }
 

@@ -2,6 +2,7 @@ package org.espline.runtime.port.linux;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 import com.sun.jna.Memory;
@@ -68,6 +69,11 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private final int segmentMtu;
     private final Memory rx = new Memory(MAX_READ);
     private final Memory tx = new Memory(MAX_READ);
+    // Direct views in native order: header fields and packet copies are plain memory accesses, not JNI calls.
+    private final ByteBuffer rxView = UdpEspSocket.view(rx);
+    private final ByteBuffer txView = UdpEspSocket.view(tx);
+    /** struct pollfd for {@link #awaitInput}. */
+    private final Memory pollFd = new Memory(8);
     private volatile boolean stopped;
     private boolean closed;
 
@@ -91,6 +97,9 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         this.pool = pool;
         this.maxPacket = pool.bufferSize() - pool.headroom();
         this.segmentMtu = segmentMtu;
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
     }
 
     /**
@@ -150,10 +159,10 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         if (stopped) {
             return -1;
         }
-        final Memory buf = rx;
+        final ByteBuffer buf = rxView;
         int n = 0;
         while (!into.isFull()) {
-            final long r = LibC.read(fd, buf, MAX_READ);
+            final long r = LibC.read(fd, rx, MAX_READ);
             if (r < 0) {
                 final int e = LibC.errno();
                 if (e == LibC.EINTR) {
@@ -180,13 +189,13 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 break;
             }
             final int at = p.put(len);
-            buf.read(VirtioNetHeader.LENGTH, p.array(), at, len);
+            buf.get(VirtioNetHeader.LENGTH, p.array(), at, len);
             if (!completeChecksum(buf, p.array(), at, len)) {
                 malformedDropped++;
                 p.release();
                 continue;
             }
-            if (buf.getByte(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
+            if (buf.get(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
                 superPacketsIn++;
             }
             into.add(p);
@@ -198,8 +207,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     }
 
     /** Completes a partial checksum (NEEDS_CSUM): the field holds the pseudo-header sum, the range is summed in. */
-    private boolean completeChecksum(Memory hdr, byte[] a, int at, int len) {
-        if ((hdr.getByte(VirtioNetHeader.FLAGS_OFFSET) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
+    private boolean completeChecksum(ByteBuffer hdr, byte[] a, int at, int len) {
+        if ((hdr.get(VirtioNetHeader.FLAGS_OFFSET) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
             return true;
         }
         final int start = hdr.getShort(VirtioNetHeader.CSUM_START_OFFSET) & 0xFFFF;
@@ -222,7 +231,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     @Override
     public int send(PacketBatch from) {
         final int n = from.size();
-        final Memory buf = tx;
+        final ByteBuffer buf = txView;
         for (int i = 0; i < n; i++) {
             final PacketBuffer p = from.get(i);
             final int len = p.length();
@@ -233,7 +242,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             }
             gather(p, buf);
             final boolean gso = header(buf, len);
-            final long w = LibC.write(fd, buf, VirtioNetHeader.LENGTH + len);
+            final long w = LibC.write(fd, tx, VirtioNetHeader.LENGTH + len);
             if (w < 0) {
                 writeErrors++;
             } else {
@@ -250,15 +259,15 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     }
 
     /** Copies the packet (linear part, then fragments) behind the header room. */
-    private static void gather(PacketBuffer p, Memory buf) {
-        long off = VirtioNetHeader.LENGTH;
+    private static void gather(PacketBuffer p, ByteBuffer buf) {
+        int off = VirtioNetHeader.LENGTH;
         final int linear = p.linearLength();
-        buf.write(off, p.array(), p.data(), linear);
+        buf.put(off, p.array(), p.data(), linear);
         off += linear;
         final int frags = p.fragmentCount();
         for (int f = 0; f < frags; f++) {
             final int fl = p.fragmentLength(f);
-            buf.write(off, p.fragmentArray(f), p.fragmentOffset(f), fl);
+            buf.put(off, p.fragmentArray(f), p.fragmentOffset(f), fl);
             off += fl;
         }
     }
@@ -268,27 +277,27 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
      * MTU with plain headers becomes a GSO packet with a partial checksum; everything else goes as is (its
      * checksums are the sender's, authenticated by ESP on the way). Returns true for a GSO packet.
      */
-    private boolean header(Memory buf, int len) {
-        buf.setLong(0, 0L);
-        buf.setShort(8, (short) 0);
+    private boolean header(ByteBuffer buf, int len) {
+        buf.putLong(0, 0L);
+        buf.putShort(8, (short) 0);
         if (len <= segmentMtu) {
             return false;
         }
         final int ip = VirtioNetHeader.LENGTH;
-        final int version = (buf.getByte(ip) & 0xF0) >>> 4;
+        final int version = (buf.get(ip) & 0xF0) >>> 4;
         final int ipHeader;
         final int gsoType;
         final int tcpLength;
         if (version == 4) {
-            ipHeader = (buf.getByte(ip) & 0x0F) * 4;
-            if (buf.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) != IpProtocols.TCP) {
+            ipHeader = (buf.get(ip) & 0x0F) * 4;
+            if (buf.get(ip + Ipv4Header.PROTOCOL_OFFSET) != IpProtocols.TCP) {
                 return false;
             }
             gsoType = VirtioNetHeader.GSO_TCPV4;
             tcpLength = len - ipHeader;
         } else if (version == 6) {
             ipHeader = Ipv6Header.LENGTH;
-            if (buf.getByte(ip + Ipv6Header.NEXT_HEADER_OFFSET) != IpProtocols.TCP) {
+            if (buf.get(ip + Ipv6Header.NEXT_HEADER_OFFSET) != IpProtocols.TCP) {
                 return false;
             }
             gsoType = VirtioNetHeader.GSO_TCPV6;
@@ -297,13 +306,13 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             return false;
         }
         final int tcp = ip + ipHeader;
-        final int tcpHeader = ((buf.getByte(tcp + 12) & 0xF0) >>> 4) * 4;
+        final int tcpHeader = ((buf.get(tcp + 12) & 0xF0) >>> 4) * 4;
         if (tcpHeader < 20 || tcpHeader >= tcpLength) {
             return false;
         }
         final int sum;
         if (version == 4) {
-            // Memory.getInt reads native (little-endian) order: read the addresses big-endian, as the sum wants them.
+            // The view reads native (little-endian) order: read the addresses big-endian, as the sum wants them.
             sum = InternetChecksum.ipv4PseudoHeaderSum(be32(buf, ip + Ipv4Header.SOURCE_OFFSET),
                     be32(buf, ip + Ipv4Header.DESTINATION_OFFSET), IpProtocols.TCP, tcpLength);
         } else {
@@ -313,23 +322,36 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             }
             sum = InternetChecksum.fold(acc);
         }
-        buf.setByte(tcp + 16, (byte) (sum >>> 8));
-        buf.setByte(tcp + 17, (byte) sum);
-        buf.setByte(VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
-        buf.setByte(VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
-        buf.setShort(VirtioNetHeader.HDR_LEN_OFFSET, (short) (ipHeader + tcpHeader));
-        buf.setShort(VirtioNetHeader.GSO_SIZE_OFFSET, (short) (segmentMtu - ipHeader - tcpHeader));
-        buf.setShort(VirtioNetHeader.CSUM_START_OFFSET, (short) ipHeader);
-        buf.setShort(VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
+        buf.put(tcp + 16, (byte) (sum >>> 8));
+        buf.put(tcp + 17, (byte) sum);
+        buf.put(VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
+        buf.put(VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
+        buf.putShort(VirtioNetHeader.HDR_LEN_OFFSET, (short) (ipHeader + tcpHeader));
+        buf.putShort(VirtioNetHeader.GSO_SIZE_OFFSET, (short) (segmentMtu - ipHeader - tcpHeader));
+        buf.putShort(VirtioNetHeader.CSUM_START_OFFSET, (short) ipHeader);
+        buf.putShort(VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
         return true;
     }
 
-    private static int be16(Memory m, long off) {
-        return ((m.getByte(off) & 0xFF) << 8) | (m.getByte(off + 1) & 0xFF);
+    private static int be16(ByteBuffer m, int off) {
+        return ((m.get(off) & 0xFF) << 8) | (m.get(off + 1) & 0xFF);
     }
 
-    private static int be32(Memory m, long off) {
+    private static int be32(ByteBuffer m, int off) {
         return (be16(m, off) << 16) | be16(m, off + 2);
+    }
+
+    /**
+     * Blocks in poll(2) until the kernel has a packet for the device or {@code timeoutMillis} passed, so an idle
+     * reading thread leaves the CPU to the threads that have work instead of spinning.
+     */
+    @Override
+    public boolean awaitInput(int timeoutMillis) {
+        if (stopped) {
+            return false;
+        }
+        LibC.poll(pollFd, 1, timeoutMillis);
+        return true;
     }
 
     // ------------------------------------------------------------------ lifecycle
