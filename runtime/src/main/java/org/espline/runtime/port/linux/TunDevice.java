@@ -32,7 +32,8 @@ import org.espline.runtime.port.Port;
  * {@code NEEDS_CSUM} carries only the pseudo-header sum in its checksum field; it is completed here, for
  * super-packets too, because a super-packet the GSO stage leaves whole (payload within its MSS) must leave with a
  * valid checksum (the stage recomputes each segment's anyway). Packets too large for a pool buffer are counted
- * ({@link #oversizeDropped()}); an empty pool leaves packets in the kernel's queue (back-pressure).
+ * ({@link #oversizeDropped()}); an empty pool leaves packets in the kernel's queue (back-pressure: the buffer is
+ * taken before the read, {@link #noBufferEvents()}).
  *
  * <p>Send: each packet, linear part and fragments, is gathered into one native buffer behind a virtio-net header
  * and written. A TCP packet longer than {@code segmentMtu} (a GRO-coalesced packet) leaves as a GSO packet
@@ -84,6 +85,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private long superPacketsIn;
     private long checksumsCompleted;
     private long oversizeDropped;
+    private long noBufferEvents;
     private long malformedDropped;
     private long readErrors;
     private long sent;
@@ -161,7 +163,13 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         }
         final ByteBuffer buf = rxView;
         int n = 0;
+        PacketBuffer p = null;
         while (!into.isFull()) {
+            // The buffer first: with the pool empty the packet stays in the kernel's queue (back-pressure), not lost.
+            if (p == null && (p = pool.acquire()) == null) {
+                noBufferEvents++;
+                break;
+            }
             final long r = LibC.read(fd, rx, MAX_READ);
             if (r < 0) {
                 final int e = LibC.errno();
@@ -182,25 +190,24 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 oversizeDropped++;
                 continue;
             }
-            final PacketBuffer p = pool.acquire();
-            if (p == null) {
-                // Out of buffers after the read: the packet is lost, so it is counted, never silently gone.
-                oversizeDropped++;
-                break;
-            }
             final int at = p.put(len);
             buf.get(VirtioNetHeader.LENGTH, p.array(), at, len);
             if (!completeChecksum(buf, p.array(), at, len)) {
                 malformedDropped++;
                 p.release();
+                p = null;
                 continue;
             }
             if (buf.get(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
                 superPacketsIn++;
             }
             into.add(p);
+            p = null;
             bytesIn += len;
             n++;
+        }
+        if (p != null) {
+            p.release();
         }
         received += n;
         return n;
@@ -396,8 +403,11 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
 
     public long checksumsCompleted() { return checksumsCompleted; }
 
-    /** Packets read but not taken: larger than a pool buffer, or no buffer free. */
+    /** Packets read but not taken: larger than a pool buffer. */
     public long oversizeDropped() { return oversizeDropped; }
+
+    /** Times the pool was empty: the packets waited in the kernel's queue, nothing was lost. */
+    public long noBufferEvents() { return noBufferEvents; }
 
     /** Reads with an unusable virtio-net header or length. */
     public long malformedDropped() { return malformedDropped; }
@@ -427,8 +437,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     @Override
     public String summary() {
         return "tun " + name + " (offloads " + offloadNames() + "): read " + received + " (" + superPacketsIn + " super-packets, "
-                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); dropped: "
-                + oversizeDropped + " oversize/no buffer, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
+                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); pool empty "
+                + noBufferEvents + " times; dropped: " + oversizeDropped + " oversize, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
                 + readErrors + " read errors";
     }
 
