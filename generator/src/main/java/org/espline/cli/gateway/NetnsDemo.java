@@ -29,7 +29,7 @@ public final class NetnsDemo {
     /** Seconds iperf3 omits at the start of each measurement (slow start). */
     static final int OMIT_SECONDS = 2;
     /** Length of the unmeasured run that warms the gateways up after they start. */
-    static final int WARM_UP_SECONDS = 3;
+    static final int WARM_UP_SECONDS = 5;
 
     private final PrintStream out;
     private final int seconds;
