@@ -86,6 +86,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private long checksumsCompleted;
     private long oversizeDropped;
     private long noBufferEvents;
+    /** A buffer taken for a read that found nothing; the receiving thread's only, released on close. */
+    private PacketBuffer spare;
     private long malformedDropped;
     private long readErrors;
     private long sent;
@@ -163,7 +165,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         }
         final ByteBuffer buf = rxView;
         int n = 0;
-        PacketBuffer p = null;
+        PacketBuffer p = spare;
+        spare = null;
         while (!into.isFull()) {
             // The buffer first: with the pool empty the packet stays in the kernel's queue (back-pressure), not lost.
             if (p == null && (p = pool.acquire()) == null) {
@@ -206,9 +209,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             bytesIn += len;
             n++;
         }
-        if (p != null) {
-            p.release();
-        }
+        spare = p; // kept for the next call: an empty read costs no acquire and release
         received += n;
         return n;
     }
@@ -377,6 +378,10 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             closed = true;
             stopped = true;
             LibC.close(fd);
+            if (spare != null) {
+                spare.release(); // after the reading pipeline finished (see the class comment)
+                spare = null;
+            }
             rx.close();
             tx.close();
         }
