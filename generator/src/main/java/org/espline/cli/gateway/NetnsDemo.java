@@ -50,7 +50,7 @@ public final class NetnsDemo {
                 b.append(String.format(Locale.ROOT, ", \"espline_no_offload_gbps\": {\"1\": %.3f}, \"offload_speedup\": %.2f",
                         noOffloadGbps.get(1), offloadSpeedup()));
             }
-            b.append(String.format(Locale.ROOT, ", \"jdk\": %d}%n", Runtime.version().feature()));
+            b.append(String.format(Locale.ROOT, ", \"jdk\": \"%s\"}%n", Runtime.version()));
             return b.toString();
         }
 
