@@ -31,12 +31,12 @@ public final class NetnsLab implements AutoCloseable {
     public static final int TUN_MTU = 1400;
     /**
      * The JVM options of a gateway, as {@code ./espline run} uses them: the parallel collector (G1's write barrier costs
-     * ~30 ns a packet) with a fixed heap and young generation, touched at start. JDK 17's AES-GCM allocates a few
+     * ~30 ns a packet) with a fixed young generation, touched at start (the heap may grow to 2 GB for large pools). JDK 17's AES-GCM allocates a few
      * hundred bytes per packet; with an adaptively growing young generation every collection cycle faulted in fresh
      * pages (profiled: 4-7% of a gateway's CPU in page faults and page clearing), with a fixed 64 MB one the same
      * pages are reused and stay in the cache.
      */
-    public static final List<String> GATEWAY_JVM_OPTIONS = List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx256m", "-Xmn64m",
+    public static final List<String> GATEWAY_JVM_OPTIONS = List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx2g", "-Xmn64m",
             "-XX:-UseAdaptiveSizePolicy", "-XX:+AlwaysPreTouch");
 
     public final String hostA;
