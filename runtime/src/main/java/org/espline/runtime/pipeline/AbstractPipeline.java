@@ -149,6 +149,15 @@ public abstract class AbstractPipeline {
                 return 0;
             }
         }
+        if (!gathered.isEmpty() && stagesInFlight() == 0) {
+            // What a full sink left of a gathered run, with nothing more in flight to join it: it goes now, so it
+            // never waits for new input (nor is left behind at the end of input).
+            delivered += sink.send(gathered);
+            if (!gathered.isEmpty()) {
+                pending.moveFrom(gathered);
+                return 0;
+            }
+        }
         final PacketBatch in = a;
         in.clear();
         if (sourceDone || !stagesAcceptInput()) {
