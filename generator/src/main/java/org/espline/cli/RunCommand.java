@@ -42,6 +42,10 @@ import org.espline.runtime.port.linux.UdpEspSocket;
  * {@code --gateway NAME} picking {@code NAME.espl} (or the model whose package ends in {@code .NAME}). Tap files go to
  * {@code --out DIR} (default: the model's directory) and record the first {@code --tap-limit} packets (default 10000).
  *
+ * <p>{@code --no-offload} turns the kernel's offloads off (no TSO super-packets from the TUN device, no UDP GSO or
+ * GRO on the socket) and makes the model's {@code gro} stages coalesce nothing: every packet is MTU-sized end to end,
+ * the baseline the offloads are measured against ({@code espline demo --netns} runs both).
+ *
  * <p>The TUN devices are created here; their addresses, MTU and routes are the administrator's ({@code ip addr},
  * {@code ip route}), as with any VPN daemon. Exit 0 after a clean stop, 1 when a pipeline failed or did not drain,
  * 2 for unusable arguments, models or ports.
@@ -124,7 +128,7 @@ final class RunCommand {
         GatewayRunner runner = new GatewayRunner();
         Map<String, TunDevice> tuns = new LinkedHashMap<>();
         Map<String, UdpEspSocket> sockets = new LinkedHashMap<>();
-        ModelPipelines mp = new ModelPipelines(sas).outputDirectory(outDir).tapLimit(tapLimit);
+        ModelPipelines mp = new ModelPipelines(sas).outputDirectory(outDir).tapLimit(tapLimit).coalescing(offload);
         ModelPipelines.Built built;
         try {
             for (Pipeline p : pipelines) {

@@ -195,9 +195,10 @@ class GatewayNetnsTest {
         String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, text);
         String j = Files.readString(json);
-        Matcher m = Pattern.compile("\\{\"veth_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"espline_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"ping_ok\": true\\}\\s*").matcher(j);
+        Matcher m = Pattern.compile("\\{\"veth_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"espline_gbps\": \\{\"1\": ([0-9.]+), \"4\": ([0-9.]+)\\}, \"ping_ok\": true"
+                + ", \"espline_no_offload_gbps\": \\{\"1\": ([0-9.]+)\\}, \"offload_speedup\": ([0-9.]+), \"jdk\": \"[^\"]+\"\\}\\s*").matcher(j);
         assertTrue(m.matches(), j);
-        for (int g = 1; g <= 4; g++) {
+        for (int g = 1; g <= 6; g++) {
             assertTrue(Double.parseDouble(m.group(g)) > 0, "every throughput measured: " + j + "\n" + text);
         }
         assertTrue(!text.contains("UNBALANCED") && text.contains("buffers outstanding after the drain: 0 "), text);

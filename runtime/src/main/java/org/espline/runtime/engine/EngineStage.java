@@ -24,7 +24,7 @@ import org.espline.runtime.pipeline.Stage;
  */
 public final class EngineStage implements Stage {
     /** Tickets the pipeline thread runs itself per call when no completion is ready (see {@link CryptoEngine#help}). */
-    static final int HELP_PER_CALL = 4;
+    static final int HELP_PER_CALL = 32;
 
     private final CryptoEngine engine;
     private PacketBatch backlog;

@@ -44,9 +44,23 @@ public final class GatewayRunner {
         /** Bytes of the packets this port sent out of the gateway. */
         long bytesSent();
 
+        /**
+         * Waits (blocking the calling thread, the pipeline's that reads this port) until input may be ready or
+         * {@code timeoutMillis} passed. Returns false when it did not wait (input is known to be ready, the port
+         * stopped, or it cannot wait): the caller then backs off as usual.
+         */
+        default boolean awaitInput(int timeoutMillis) {
+            return false;
+        }
+
         @Override
         void close();
     }
+
+    /** Empty receive calls (each a system call) before an idle thread blocks in poll. */
+    static final int RETRIES_BEFORE_POLL = 8;
+    /** Longest poll: bounds how late a stopped port's thread notices the stop. */
+    static final int POLL_MILLIS = 20;
 
     private final List<Lane> lanes = new ArrayList<>();
     private final List<GatewayPort> ports = new ArrayList<>();
@@ -84,6 +98,7 @@ public final class GatewayRunner {
     private void runLane(Lane l) {
         final AbstractPipeline p = l.pipeline();
         final IdleBackoff backoff = new IdleBackoff();
+        final GatewayPort waitable = p.source() instanceof GatewayPort g ? g : null;
         try {
             while (true) {
                 final long deliveredBefore = p.delivered();
@@ -92,7 +107,7 @@ public final class GatewayRunner {
                     break;
                 }
                 if (n == 0 && p.delivered() == deliveredBefore) {
-                    backoff.idle();
+                    idle(p, waitable, backoff);
                 } else {
                     backoff.reset();
                 }
@@ -105,6 +120,23 @@ public final class GatewayRunner {
         } finally {
             finished.countDown();
         }
+    }
+
+    /**
+     * A call found no work. While the pipeline holds nothing (no engine completions to wait for, nothing a full sink
+     * held back) and a few retries found nothing either, the thread blocks in its source's poll(2) instead of
+     * spinning, yielding or parking on a timer: on a machine with fewer cores than busy threads (two gateways, their
+     * engine workers and the traffic's endpoints on two cores) every spin steals the CPU the crypto needs, and a
+     * parked thread wakes late. poll wakes the thread the moment the kernel has input. While packets are in flight
+     * (completions come from other threads, not from the fd) it backs off as before.
+     */
+    private static void idle(AbstractPipeline p, GatewayPort source, IdleBackoff backoff) {
+        if (source != null && backoff.idleCalls() >= RETRIES_BEFORE_POLL && p.inFlight() == 0 && p.pending() == 0
+                && source.awaitInput(POLL_MILLIS)) {
+            backoff.reset();
+            return;
+        }
+        backoff.idle();
     }
 
     /** Stops every source: the pipelines drain and finish. Idempotent, from any thread. */

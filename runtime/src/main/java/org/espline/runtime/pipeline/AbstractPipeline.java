@@ -34,6 +34,13 @@ import org.espline.runtime.port.SourcePort;
  * while fewer than the batch size leave. Super-packets then come one or two at a time, small packets a full
  * batch at a time, and the segments in flight stay about one batch.
  *
+ * <p>Gathering behind asynchronous stages: an engine releases its completions a few at a time, so a sink would see
+ * a burst (the segments of one super-packet) in slivers, and a sink that batches by run (UDP GSO: one message per
+ * run of equal-sized datagrams to one peer) would send many short runs. So while a stage still has packets in flight,
+ * survivors are gathered, in order, until {@value #GATHER_TARGET} are together or nothing is in flight any more;
+ * then they go to the sink. A lone packet (a ping) is never held: with nothing else in flight it leaves at once.
+ * Gathered packets count as {@link #pending()}.
+ *
  * <p>Not thread-safe: one pipeline per worker thread.
  */
 public abstract class AbstractPipeline {
@@ -43,6 +50,10 @@ public abstract class AbstractPipeline {
     private PacketBatch b;
     /** Survivors the sink has not taken yet; never refilled from the source while non-empty. */
     private final PacketBatch pending;
+    /** Survivors held while stages have more in flight (see the class comment); sent before anything newer. */
+    private final PacketBatch gathered;
+    /** Survivors gathered behind asynchronous stages before they go to the sink: a UDP GSO run's worth. */
+    static final int GATHER_TARGET = 64;
     private final int batchSize;
     /** Packets asked of the source per call: the batch size, or less while a GSO stage expands (see above). */
     private int pullLimit;
@@ -76,6 +87,7 @@ public abstract class AbstractPipeline {
         this.a = new PacketBatch(workCapacity);
         this.b = new PacketBatch(workCapacity);
         this.pending = new PacketBatch(workCapacity);
+        this.gathered = new PacketBatch(workCapacity + GATHER_TARGET);
     }
 
     /**
@@ -137,6 +149,15 @@ public abstract class AbstractPipeline {
                 return 0;
             }
         }
+        if (!gathered.isEmpty() && stagesInFlight() == 0) {
+            // What a full sink left of a gathered run, with nothing more in flight to join it: it goes now, so it
+            // never waits for new input (nor is left behind at the end of input).
+            delivered += sink.send(gathered);
+            if (!gathered.isEmpty()) {
+                pending.moveFrom(gathered);
+                return 0;
+            }
+        }
         final PacketBatch in = a;
         in.clear();
         if (sourceDone || !stagesAcceptInput()) {
@@ -184,10 +205,18 @@ public abstract class AbstractPipeline {
             a = survivors;
             b = in;
         }
-        if (!survivors.isEmpty()) {
-            delivered += sink.send(survivors);
-            if (!survivors.isEmpty()) {
-                pending.moveFrom(survivors);
+        PacketBatch out = survivors;
+        if (!gathered.isEmpty() || (!survivors.isEmpty() && survivors.size() < GATHER_TARGET && stagesInFlight() > 0)) {
+            gathered.moveFrom(survivors);
+            if (gathered.size() < GATHER_TARGET && stagesInFlight() > 0) {
+                return; // more of this burst is in flight: let it join
+            }
+            out = gathered;
+        }
+        if (!out.isEmpty()) {
+            delivered += sink.send(out);
+            if (!out.isEmpty()) {
+                pending.moveFrom(out);
             }
         }
     }
@@ -232,6 +261,9 @@ public abstract class AbstractPipeline {
         return total;
     }
 
+    /** The port this pipeline pulls from (a runner may wait on it while the pipeline is idle). */
+    public final SourcePort source() { return source; }
+
     /** Packets the stages hold between calls (asynchronous engines): taken from the source, not yet ended. */
     public final int inFlight() { return stagesInFlight(); }
 
@@ -242,8 +274,8 @@ public abstract class AbstractPipeline {
 
     public final long delivered() { return delivered; }
 
-    /** Survivors held back by a full sink. */
-    public final int pending() { return pending.size(); }
+    /** Survivors held back by a full sink, or gathered behind asynchronous stages (see the class comment). */
+    public final int pending() { return pending.size() + gathered.size(); }
 
     /** Packets asked of the source per call. */
     public final int batchSize() { return batchSize; }

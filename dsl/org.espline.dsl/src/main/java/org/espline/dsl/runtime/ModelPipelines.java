@@ -131,6 +131,7 @@ public final class ModelPipelines {
     private boolean skipUnsupportedStages;
     private int linkCapacity = DEFAULT_LINK_CAPACITY;
     private long tapLimit = Long.MAX_VALUE;
+    private boolean coalescing = true;
     /** Substituted ends: a {@link SourcePort} under {@code End.SOURCE} keys, a {@link SinkPort} under {@code End.SINK}. */
     private final Map<String, Object> substitutes = new HashMap<>();
 
@@ -147,6 +148,15 @@ public final class ModelPipelines {
     /** Leave out stages the interpreted runtime lacks (none at present) instead of refusing the model. */
     public ModelPipelines skipUnsupportedStages(boolean skip) {
         this.skipUnsupportedStages = skip;
+        return this;
+    }
+
+    /**
+     * False builds every {@code gro} stage coalescing nothing (one segment per packet), as {@code espline run
+     * --no-offload} wants: with the kernel's offloads off too, every packet stays MTU-sized end to end. Default true.
+     */
+    public ModelPipelines coalescing(boolean coalesce) {
+        this.coalescing = coalesce;
         return this;
     }
 
@@ -589,6 +599,9 @@ public final class ModelPipelines {
                     ? GroStage.DEFAULT_MAX_SEGMENTS : g.getMaxSegments();
             int flush = ModelSas.absent(g, EsplinePackage.Literals.GRO_STAGE__FLUSH_MICROS)
                     ? GroStage.DEFAULT_FLUSH_MICROS : g.getFlushMicros();
+            if (!coalescing) {
+                maxSegments = 1;
+            }
             GroStage stage;
             try {
                 stage = new GroStage(maxSize, maxSegments, flush);

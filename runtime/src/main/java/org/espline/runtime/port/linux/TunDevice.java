@@ -2,6 +2,7 @@ package org.espline.runtime.port.linux;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 import com.sun.jna.Memory;
@@ -31,7 +32,8 @@ import org.espline.runtime.port.Port;
  * {@code NEEDS_CSUM} carries only the pseudo-header sum in its checksum field; it is completed here, for
  * super-packets too, because a super-packet the GSO stage leaves whole (payload within its MSS) must leave with a
  * valid checksum (the stage recomputes each segment's anyway). Packets too large for a pool buffer are counted
- * ({@link #oversizeDropped()}); an empty pool leaves packets in the kernel's queue (back-pressure).
+ * ({@link #oversizeDropped()}); an empty pool leaves packets in the kernel's queue (back-pressure: the buffer is
+ * taken before the read, {@link #noBufferEvents()}).
  *
  * <p>Send: each packet, linear part and fragments, is gathered into one native buffer behind a virtio-net header
  * and written. A TCP packet longer than {@code segmentMtu} (a GRO-coalesced packet) leaves as a GSO packet
@@ -68,6 +70,11 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private final int segmentMtu;
     private final Memory rx = new Memory(MAX_READ);
     private final Memory tx = new Memory(MAX_READ);
+    // Direct views in native order: header fields and packet copies are plain memory accesses, not JNI calls.
+    private final ByteBuffer rxView = UdpEspSocket.view(rx);
+    private final ByteBuffer txView = UdpEspSocket.view(tx);
+    /** struct pollfd for {@link #awaitInput}. */
+    private final Memory pollFd = new Memory(8);
     private volatile boolean stopped;
     private boolean closed;
 
@@ -78,6 +85,9 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     private long superPacketsIn;
     private long checksumsCompleted;
     private long oversizeDropped;
+    private long noBufferEvents;
+    /** A buffer taken for a read that found nothing; the receiving thread's only, released on close. */
+    private PacketBuffer spare;
     private long malformedDropped;
     private long readErrors;
     private long sent;
@@ -91,6 +101,9 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         this.pool = pool;
         this.maxPacket = pool.bufferSize() - pool.headroom();
         this.segmentMtu = segmentMtu;
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
     }
 
     /**
@@ -150,10 +163,17 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         if (stopped) {
             return -1;
         }
-        final Memory buf = rx;
+        final ByteBuffer buf = rxView;
         int n = 0;
+        PacketBuffer p = spare;
+        spare = null;
         while (!into.isFull()) {
-            final long r = LibC.read(fd, buf, MAX_READ);
+            // The buffer first: with the pool empty the packet stays in the kernel's queue (back-pressure), not lost.
+            if (p == null && (p = pool.acquire()) == null) {
+                noBufferEvents++;
+                break;
+            }
+            final long r = LibC.read(fd, rx, MAX_READ);
             if (r < 0) {
                 final int e = LibC.errno();
                 if (e == LibC.EINTR) {
@@ -173,33 +193,30 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 oversizeDropped++;
                 continue;
             }
-            final PacketBuffer p = pool.acquire();
-            if (p == null) {
-                // Out of buffers after the read: the packet is lost, so it is counted, never silently gone.
-                oversizeDropped++;
-                break;
-            }
             final int at = p.put(len);
-            buf.read(VirtioNetHeader.LENGTH, p.array(), at, len);
+            buf.get(VirtioNetHeader.LENGTH, p.array(), at, len);
             if (!completeChecksum(buf, p.array(), at, len)) {
                 malformedDropped++;
                 p.release();
+                p = null;
                 continue;
             }
-            if (buf.getByte(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
+            if (buf.get(VirtioNetHeader.GSO_TYPE_OFFSET) != VirtioNetHeader.GSO_NONE) {
                 superPacketsIn++;
             }
             into.add(p);
+            p = null;
             bytesIn += len;
             n++;
         }
+        spare = p; // kept for the next call: an empty read costs no acquire and release
         received += n;
         return n;
     }
 
     /** Completes a partial checksum (NEEDS_CSUM): the field holds the pseudo-header sum, the range is summed in. */
-    private boolean completeChecksum(Memory hdr, byte[] a, int at, int len) {
-        if ((hdr.getByte(VirtioNetHeader.FLAGS_OFFSET) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
+    private boolean completeChecksum(ByteBuffer hdr, byte[] a, int at, int len) {
+        if ((hdr.get(VirtioNetHeader.FLAGS_OFFSET) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
             return true;
         }
         final int start = hdr.getShort(VirtioNetHeader.CSUM_START_OFFSET) & 0xFFFF;
@@ -222,7 +239,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     @Override
     public int send(PacketBatch from) {
         final int n = from.size();
-        final Memory buf = tx;
+        final ByteBuffer buf = txView;
         for (int i = 0; i < n; i++) {
             final PacketBuffer p = from.get(i);
             final int len = p.length();
@@ -233,7 +250,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             }
             gather(p, buf);
             final boolean gso = header(buf, len);
-            final long w = LibC.write(fd, buf, VirtioNetHeader.LENGTH + len);
+            final long w = LibC.write(fd, tx, VirtioNetHeader.LENGTH + len);
             if (w < 0) {
                 writeErrors++;
             } else {
@@ -250,15 +267,15 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     }
 
     /** Copies the packet (linear part, then fragments) behind the header room. */
-    private static void gather(PacketBuffer p, Memory buf) {
-        long off = VirtioNetHeader.LENGTH;
+    private static void gather(PacketBuffer p, ByteBuffer buf) {
+        int off = VirtioNetHeader.LENGTH;
         final int linear = p.linearLength();
-        buf.write(off, p.array(), p.data(), linear);
+        buf.put(off, p.array(), p.data(), linear);
         off += linear;
         final int frags = p.fragmentCount();
         for (int f = 0; f < frags; f++) {
             final int fl = p.fragmentLength(f);
-            buf.write(off, p.fragmentArray(f), p.fragmentOffset(f), fl);
+            buf.put(off, p.fragmentArray(f), p.fragmentOffset(f), fl);
             off += fl;
         }
     }
@@ -268,27 +285,27 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
      * MTU with plain headers becomes a GSO packet with a partial checksum; everything else goes as is (its
      * checksums are the sender's, authenticated by ESP on the way). Returns true for a GSO packet.
      */
-    private boolean header(Memory buf, int len) {
-        buf.setLong(0, 0L);
-        buf.setShort(8, (short) 0);
+    private boolean header(ByteBuffer buf, int len) {
+        buf.putLong(0, 0L);
+        buf.putShort(8, (short) 0);
         if (len <= segmentMtu) {
             return false;
         }
         final int ip = VirtioNetHeader.LENGTH;
-        final int version = (buf.getByte(ip) & 0xF0) >>> 4;
+        final int version = (buf.get(ip) & 0xF0) >>> 4;
         final int ipHeader;
         final int gsoType;
         final int tcpLength;
         if (version == 4) {
-            ipHeader = (buf.getByte(ip) & 0x0F) * 4;
-            if (buf.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) != IpProtocols.TCP) {
+            ipHeader = (buf.get(ip) & 0x0F) * 4;
+            if (buf.get(ip + Ipv4Header.PROTOCOL_OFFSET) != IpProtocols.TCP) {
                 return false;
             }
             gsoType = VirtioNetHeader.GSO_TCPV4;
             tcpLength = len - ipHeader;
         } else if (version == 6) {
             ipHeader = Ipv6Header.LENGTH;
-            if (buf.getByte(ip + Ipv6Header.NEXT_HEADER_OFFSET) != IpProtocols.TCP) {
+            if (buf.get(ip + Ipv6Header.NEXT_HEADER_OFFSET) != IpProtocols.TCP) {
                 return false;
             }
             gsoType = VirtioNetHeader.GSO_TCPV6;
@@ -297,13 +314,13 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             return false;
         }
         final int tcp = ip + ipHeader;
-        final int tcpHeader = ((buf.getByte(tcp + 12) & 0xF0) >>> 4) * 4;
+        final int tcpHeader = ((buf.get(tcp + 12) & 0xF0) >>> 4) * 4;
         if (tcpHeader < 20 || tcpHeader >= tcpLength) {
             return false;
         }
         final int sum;
         if (version == 4) {
-            // Memory.getInt reads native (little-endian) order: read the addresses big-endian, as the sum wants them.
+            // The view reads native (little-endian) order: read the addresses big-endian, as the sum wants them.
             sum = InternetChecksum.ipv4PseudoHeaderSum(be32(buf, ip + Ipv4Header.SOURCE_OFFSET),
                     be32(buf, ip + Ipv4Header.DESTINATION_OFFSET), IpProtocols.TCP, tcpLength);
         } else {
@@ -313,23 +330,36 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             }
             sum = InternetChecksum.fold(acc);
         }
-        buf.setByte(tcp + 16, (byte) (sum >>> 8));
-        buf.setByte(tcp + 17, (byte) sum);
-        buf.setByte(VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
-        buf.setByte(VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
-        buf.setShort(VirtioNetHeader.HDR_LEN_OFFSET, (short) (ipHeader + tcpHeader));
-        buf.setShort(VirtioNetHeader.GSO_SIZE_OFFSET, (short) (segmentMtu - ipHeader - tcpHeader));
-        buf.setShort(VirtioNetHeader.CSUM_START_OFFSET, (short) ipHeader);
-        buf.setShort(VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
+        buf.put(tcp + 16, (byte) (sum >>> 8));
+        buf.put(tcp + 17, (byte) sum);
+        buf.put(VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
+        buf.put(VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
+        buf.putShort(VirtioNetHeader.HDR_LEN_OFFSET, (short) (ipHeader + tcpHeader));
+        buf.putShort(VirtioNetHeader.GSO_SIZE_OFFSET, (short) (segmentMtu - ipHeader - tcpHeader));
+        buf.putShort(VirtioNetHeader.CSUM_START_OFFSET, (short) ipHeader);
+        buf.putShort(VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
         return true;
     }
 
-    private static int be16(Memory m, long off) {
-        return ((m.getByte(off) & 0xFF) << 8) | (m.getByte(off + 1) & 0xFF);
+    private static int be16(ByteBuffer m, int off) {
+        return ((m.get(off) & 0xFF) << 8) | (m.get(off + 1) & 0xFF);
     }
 
-    private static int be32(Memory m, long off) {
+    private static int be32(ByteBuffer m, int off) {
         return (be16(m, off) << 16) | be16(m, off + 2);
+    }
+
+    /**
+     * Blocks in poll(2) until the kernel has a packet for the device or {@code timeoutMillis} passed, so an idle
+     * reading thread leaves the CPU to the threads that have work instead of spinning.
+     */
+    @Override
+    public boolean awaitInput(int timeoutMillis) {
+        if (stopped) {
+            return false;
+        }
+        LibC.poll(pollFd, 1, timeoutMillis);
+        return true;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -348,6 +378,10 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             closed = true;
             stopped = true;
             LibC.close(fd);
+            if (spare != null) {
+                spare.release(); // after the reading pipeline finished (see the class comment)
+                spare = null;
+            }
             rx.close();
             tx.close();
         }
@@ -374,8 +408,11 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
 
     public long checksumsCompleted() { return checksumsCompleted; }
 
-    /** Packets read but not taken: larger than a pool buffer, or no buffer free. */
+    /** Packets read but not taken: larger than a pool buffer. */
     public long oversizeDropped() { return oversizeDropped; }
+
+    /** Times the pool was empty: the packets waited in the kernel's queue, nothing was lost. */
+    public long noBufferEvents() { return noBufferEvents; }
 
     /** Reads with an unusable virtio-net header or length. */
     public long malformedDropped() { return malformedDropped; }
@@ -405,8 +442,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     @Override
     public String summary() {
         return "tun " + name + " (offloads " + offloadNames() + "): read " + received + " (" + superPacketsIn + " super-packets, "
-                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); dropped: "
-                + oversizeDropped + " oversize/no buffer, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
+                + checksumsCompleted + " checksums completed), written " + sent + " (" + superPacketsOut + " as GSO); pool empty "
+                + noBufferEvents + " times; dropped: " + oversizeDropped + " oversize, " + malformedDropped + " malformed, " + writeErrors + " write errors, "
                 + readErrors + " read errors";
     }
 

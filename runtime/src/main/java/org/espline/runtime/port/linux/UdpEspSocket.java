@@ -4,6 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
@@ -43,6 +45,10 @@ import org.espline.runtime.port.Port;
  * received datagrams in the message array for the next call. A send the kernel refuses (no route, peer gone) is
  * counted ({@link #sendErrors()}) and the packet released. Threads: one receiving thread and one sending thread at
  * a time; {@link #stop()} from any thread. Nothing on the packet path allocates.
+ *
+ * <p>Native memory: the message vectors, addresses, control messages and data areas are JNA {@link Memory} blocks
+ * read and written through direct {@link ByteBuffer} views in native order, so filling a message header or copying a
+ * datagram is a plain (intrinsic) memory access, not a JNI call per field as {@code Memory.setLong} would be.
  */
 public final class UdpEspSocket implements Port, Closeable, GatewayRunner.GatewayPort {
     /** Datagrams per recvmmsg/sendmmsg call. */
@@ -98,6 +104,14 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     private final Memory rxNames = new Memory((long) MAX_MESSAGES * SOCKADDR_IN_SIZE);
     private final Memory rxControl = new Memory((long) MAX_MESSAGES * CONTROL_SIZE);
     private final Memory rxData;
+    private final ByteBuffer rxMsgsView = view(rxMsgs);
+    private final ByteBuffer rxNamesView = view(rxNames);
+    private final ByteBuffer rxControlView = view(rxControl);
+    private final ByteBuffer rxDataView;
+    /** Messages the previous recvmmsg filled: only their name and control lengths need resetting. */
+    private int rxDirty = MAX_MESSAGES;
+    /** struct pollfd for {@link #awaitInput}. */
+    private final Memory pollFd = new Memory(8);
     /** Messages of the last recvmmsg not yet turned into packets: [rxNext, rxCount), at byte rxOffset of rxNext. */
     private int rxCount;
     private int rxNext;
@@ -110,6 +124,11 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     private final Memory txNames = new Memory((long) MAX_MESSAGES * SOCKADDR_IN_SIZE);
     private final Memory txControl = new Memory((long) MAX_MESSAGES * CONTROL_SIZE);
     private final Memory txData = new Memory(TX_BYTES + 0x10000);
+    private final ByteBuffer txMsgsView = view(txMsgs);
+    private final ByteBuffer txIovView = view(txIov);
+    private final ByteBuffer txNamesView = view(txNames);
+    private final ByteBuffer txControlView = view(txControl);
+    private final ByteBuffer txDataView = view(txData);
     // Raw addresses, so filling a message re-points nothing through a new Pointer object.
     private final long txMsgsAddress = Pointer.nativeValue(txMsgs);
     private final long txDataAddress = Pointer.nativeValue(txData);
@@ -144,6 +163,10 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
         this.gsoEnabled = gso;
         this.rxSlotSize = gro ? 0x10000 : 2048;
         this.rxData = new Memory((long) MAX_MESSAGES * rxSlotSize);
+        this.rxDataView = view(rxData);
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
         for (int i = 0; i < MAX_MESSAGES; i++) {
             final long m = (long) i * MMSGHDR_SIZE;
             rxMsgs.setPointer(m + MSG_NAME, rxNames.share((long) i * SOCKADDR_IN_SIZE));
@@ -235,11 +258,10 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
             if (rxNext >= rxCount && !fill()) {
                 break;
             }
-            final long m = (long) rxNext * MMSGHDR_SIZE;
-            final int total = rxMsgs.getInt(m + MMSG_LEN);
+            final int total = rxMsgsView.getInt(rxNext * MMSGHDR_SIZE + MMSG_LEN);
             final int segment = groEnabled ? groSegment(rxNext, total) : total;
             final int len = Math.min(segment, total - rxOffset);
-            final long at = (long) rxNext * rxSlotSize + rxOffset;
+            final int at = rxNext * rxSlotSize + rxOffset;
             final int r = deliver(at, len, rxNext, into);
             if (r < 0) {
                 break; // no buffer: keep this datagram for the next call
@@ -257,13 +279,15 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
 
     /** Receives the next batch of messages; false when none is waiting. */
     private boolean fill() {
-        final Memory msgs = rxMsgs;
-        for (int i = 0; i < MAX_MESSAGES; i++) {
-            final long m = (long) i * MMSGHDR_SIZE;
-            msgs.setInt(m + MSG_NAMELEN, SOCKADDR_IN_SIZE);
-            msgs.setLong(m + MSG_CONTROLLEN, groEnabled ? CONTROL_SIZE : 0);
+        final ByteBuffer msgs = rxMsgsView;
+        final long control = groEnabled ? CONTROL_SIZE : 0;
+        for (int i = 0; i < rxDirty; i++) {
+            final int m = i * MMSGHDR_SIZE;
+            msgs.putInt(m + MSG_NAMELEN, SOCKADDR_IN_SIZE);
+            msgs.putLong(m + MSG_CONTROLLEN, control);
         }
-        final int r = LibC.recvmmsg(fd, msgs, MAX_MESSAGES, LibC.MSG_DONTWAIT, Pointer.NULL);
+        rxDirty = 0;
+        final int r = LibC.recvmmsg(fd, rxMsgs, MAX_MESSAGES, LibC.MSG_DONTWAIT, Pointer.NULL);
         if (r <= 0) {
             if (r < 0 && LibC.errno() != LibC.EAGAIN && LibC.errno() != LibC.EINTR) {
                 receiveErrors++;
@@ -273,6 +297,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
             return false;
         }
         rxCount = r;
+        rxDirty = r;
         rxNext = 0;
         rxOffset = 0;
         return true;
@@ -280,17 +305,17 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
 
     /** The GRO segment size of message {@code i}, or its whole length when the kernel coalesced nothing. */
     private int groSegment(int i, int total) {
-        final long m = (long) i * MMSGHDR_SIZE;
-        final long controlLength = rxMsgs.getLong(m + MSG_CONTROLLEN);
-        final long base = (long) i * CONTROL_SIZE;
-        long c = 0;
+        final ByteBuffer control = rxControlView;
+        final long controlLength = Math.min(CONTROL_SIZE, rxMsgsView.getLong(i * MMSGHDR_SIZE + MSG_CONTROLLEN));
+        final int base = i * CONTROL_SIZE;
+        int c = 0;
         while (c + CMSG_HDR <= controlLength) {
-            final long cl = rxControl.getLong(base + c);
-            if (cl < CMSG_HDR) {
+            final long cl = control.getLong(base + c);
+            if (cl < CMSG_HDR || c + cl > controlLength) {
                 break;
             }
-            if (rxControl.getInt(base + c + 8) == LibC.SOL_UDP && rxControl.getInt(base + c + 12) == LibC.UDP_GRO) {
-                final int s = rxControl.getInt(base + c + CMSG_HDR);
+            if (control.getInt(base + c + 8) == LibC.SOL_UDP && control.getInt(base + c + 12) == LibC.UDP_GRO) {
+                final int s = control.getInt(base + c + CMSG_HDR);
                 if (s > 0 && s < total) {
                     if (rxOffset == 0) {
                         groMessages++;
@@ -299,7 +324,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
                 }
                 return total;
             }
-            c += (cl + 7) & ~7L;
+            c += (int) ((cl + 7) & ~7L);
         }
         return total;
     }
@@ -308,15 +333,15 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
      * One datagram of message {@code msg} at {@code at} in the data area: to the IKE handler, or into a buffer behind
      * a rebuilt IPv4/UDP header. Returns the packets added (0 or 1), or -1 when no buffer is free.
      */
-    private int deliver(long at, int len, int msg, PacketBatch into) {
+    private int deliver(int at, int len, int msg, PacketBatch into) {
         final byte[] sa = rxName;
-        rxNames.read((long) msg * SOCKADDR_IN_SIZE, sa, 0, 8); // one native copy instead of six JNI reads
+        rxNamesView.get(msg * SOCKADDR_IN_SIZE, sa, 0, 8);
         final int peerPort = u16(sa, 2);
         final int peer = i32(sa, 4);
         datagramsIn++;
-        if (ikeHandler != null && len >= NON_ESP_MARKER && rxData.getInt(at) == 0) {
+        if (ikeHandler != null && len >= NON_ESP_MARKER && rxDataView.getInt(at) == 0) {
             ikeReceived++;
-            rxData.read(at + NON_ESP_MARKER, ikeScratch, 0, len - NON_ESP_MARKER);
+            rxDataView.get(at + NON_ESP_MARKER, ikeScratch, 0, len - NON_ESP_MARKER);
             ikeHandler.onIke(ikeScratch, 0, len - NON_ESP_MARKER, peer, peerPort);
             return 0;
         }
@@ -348,7 +373,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
         put16(a, udp + 2, localPort);
         put16(a, udp + 4, 8 + len);
         put16(a, udp + 6, 0);
-        rxData.read(at, a, udp + 8, len);
+        rxDataView.get(at, a, udp + 8, len);
         bytesIn += OUTER_HEADERS + len;
         into.add(p);
         return 1;
@@ -415,7 +440,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     private int build(PacketBatch from) {
         int messages = 0;
         int i = 0;
-        long data = 0;
+        int data = 0;
         final int n = from.size();
         final boolean gso = gsoEnabled;
         while (i < n && messages < MAX_MESSAGES && data < TX_BYTES) {
@@ -434,7 +459,7 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
             final int dst = i32(a, ip + 16);
             final int dport = u16(a, payload - 6);
             final int len = p.length() - (payload - ip);
-            final long start = data;
+            final int start = data;
             copyOut(p, payload - ip, len, data);
             data += len;
             int count = 1;
@@ -459,9 +484,9 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
                     break; // a shorter datagram ends a GSO run
                 }
             }
-            final long m = (long) messages * MMSGHDR_SIZE;
-            final long name = (long) messages * SOCKADDR_IN_SIZE;
-            // sockaddr_in built on the heap and written with one native copy (each Memory.setX is a JNI call).
+            final int m = messages * MMSGHDR_SIZE;
+            final int name = messages * SOCKADDR_IN_SIZE;
+            // sockaddr_in built on the heap and written with one bulk copy.
             final byte[] sa = txName;
             sa[0] = (byte) LibC.AF_INET; // sa_family, host (little-endian) order
             sa[2] = (byte) (dport >>> 8);
@@ -470,20 +495,20 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
             sa[5] = (byte) (dst >>> 16);
             sa[6] = (byte) (dst >>> 8);
             sa[7] = (byte) dst;
-            txNames.write(name, sa, 0, SOCKADDR_IN_SIZE);
-            txIov.setLong((long) messages * IOVEC_SIZE, txDataAddress + start);
-            txIov.setLong((long) messages * IOVEC_SIZE + 8, groupBytes);
+            txNamesView.put(name, sa, 0, SOCKADDR_IN_SIZE);
+            txIovView.putLong(messages * IOVEC_SIZE, txDataAddress + start);
+            txIovView.putLong(messages * IOVEC_SIZE + 8, groupBytes);
             if (count > 1) {
-                final long c = (long) messages * CONTROL_SIZE;
-                txControl.setLong(c, CMSG_HDR + 2); // CMSG_LEN(sizeof(u16)): the kernel wants exactly this
-                txControl.setInt(c + 8, LibC.SOL_UDP);
-                txControl.setInt(c + 12, LibC.UDP_SEGMENT);
-                txControl.setShort(c + CMSG_HDR, (short) len);
-                txMsgs.setLong(m + MSG_CONTROL, txControlAddress + c);
-                txMsgs.setLong(m + MSG_CONTROLLEN, CMSG_INT_SPACE);
+                final int c = messages * CONTROL_SIZE;
+                txControlView.putLong(c, CMSG_HDR + 2); // CMSG_LEN(sizeof(u16)): the kernel wants exactly this
+                txControlView.putInt(c + 8, LibC.SOL_UDP);
+                txControlView.putInt(c + 12, LibC.UDP_SEGMENT);
+                txControlView.putShort(c + CMSG_HDR, (short) len);
+                txMsgsView.putLong(m + MSG_CONTROL, txControlAddress + c);
+                txMsgsView.putLong(m + MSG_CONTROLLEN, CMSG_INT_SPACE);
             } else {
-                txMsgs.setLong(m + MSG_CONTROL, 0L);
-                txMsgs.setLong(m + MSG_CONTROLLEN, 0);
+                txMsgsView.putLong(m + MSG_CONTROL, 0L);
+                txMsgsView.putLong(m + MSG_CONTROLLEN, 0);
             }
             txBytes[messages] = groupBytes;
             txPackets[messages++] = count;
@@ -507,12 +532,12 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
     }
 
     /** Copies {@code len} bytes of the packet from {@code from} (relative to data, crossing into fragments) to the data area. */
-    private void copyOut(PacketBuffer p, int from, int len, long to) {
+    private void copyOut(PacketBuffer p, int from, int len, int to) {
         final int linear = p.linearLength();
         int left = len;
         if (from < linear) {
             final int k = Math.min(linear - from, left);
-            txData.write(to, p.array(), p.data() + from, k);
+            txDataView.put(to, p.array(), p.data() + from, k);
             to += k;
             left -= k;
             from = 0;
@@ -527,11 +552,16 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
                 continue;
             }
             final int k = Math.min(fl - from, left);
-            txData.write(to, p.fragmentArray(f), p.fragmentOffset(f) + from, k);
+            txDataView.put(to, p.fragmentArray(f), p.fragmentOffset(f) + from, k);
             to += k;
             left -= k;
             from = 0;
         }
+    }
+
+    /** A direct view of all of {@code m} in native byte order (the order of the kernel's structs). */
+    static ByteBuffer view(Memory m) {
+        return m.getByteBuffer(0, m.size()).order(ByteOrder.nativeOrder());
     }
 
     private static void put16(byte[] a, int i, int v) {
@@ -550,6 +580,20 @@ public final class UdpEspSocket implements Port, Closeable, GatewayRunner.Gatewa
 
     private static int i32(byte[] a, int i) {
         return (u16(a, i) << 16) | u16(a, i + 2);
+    }
+
+    /**
+     * Blocks in poll(2) until a datagram is waiting or {@code timeoutMillis} passed, so an idle receiving thread
+     * leaves the CPU to the threads that have work instead of spinning. Answers false at once, without waiting,
+     * while datagrams of the last recvmmsg are still unconsumed (an empty pool held them back).
+     */
+    @Override
+    public boolean awaitInput(int timeoutMillis) {
+        if (stopped || rxNext < rxCount) {
+            return false;
+        }
+        LibC.poll(pollFd, 1, timeoutMillis);
+        return true;
     }
 
     // ------------------------------------------------------------------ lifecycle and counters
