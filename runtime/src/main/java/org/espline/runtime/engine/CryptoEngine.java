@@ -186,9 +186,19 @@ public final class CryptoEngine implements AutoCloseable {
     private static final long BARRIER = -1L;
     private static final byte KIND_WORK = 0;
     private static final byte KIND_PASS = 1;
-    private static final int SPINS = 100;
-    private static final int YIELDS = 50;
+    /**
+     * Idle polls of a worker before it parks (about a microsecond each with the PAUSE of current x86 cores): long
+     * enough to bridge the gap between two batches of a busy pipeline, short enough not to take a core the pipeline
+     * thread or the other workers need. No {@code Thread.yield}: with more busy threads than cores a yielding
+     * worker keeps being rescheduled and burns the CPU the others wait for.
+     */
+    private static final int SPINS = 200;
+    /** A parked thread's safety net: every wake-up is explicit (unpark), this only bounds a lost one. */
     private static final long PARK_NANOS = 1_000_000;
+    /** Tickets a worker claims with one CAS at most (fewer when fewer are waiting per worker). */
+    static final int MAX_CLAIM = 8;
+    /** Polls of the awaited completion word before the pipeline thread parks in {@link #awaitCompletions}. */
+    private static final int AWAIT_SPINS = 64;
 
     private final String name;
     private final Direction direction;
@@ -231,6 +241,7 @@ public final class CryptoEngine implements AutoCloseable {
     /** The pipeline thread's own ESP code for {@link #help} (created on first use, on that thread). */
     private Work helper;
     private long helped;
+    private long awaited;
     private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
 
     // --- shared with the workers ---
@@ -240,6 +251,10 @@ public final class CryptoEngine implements AutoCloseable {
     private final AtomicLong claimed = new AtomicLong();
     private final Worker[] workers;
     private volatile boolean closing;
+    /** The pipeline thread while it is parked in {@link #awaitCompletions}, else null. */
+    private volatile Thread waiter;
+    /** The ticket whose completion wakes {@link #waiter} (written by it before it announces itself). */
+    private volatile long wakeAt = Long.MAX_VALUE;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private CryptoEngine(String name, Direction direction, int workers, int capacity, Order order, XfrmStats stats,
@@ -611,8 +626,60 @@ public final class CryptoEngine implements AutoCloseable {
             failure.compareAndSet(null, e);
         }
         results[s] = r;
-        completed.set(s, ticket + 1); // publish last: volatile store releases the packet and the result
+        completed.lazySet(s, ticket + 1); // publish last: release store of the packet and the result
     }
+
+    /**
+     * After a worker completed tickets up to {@code last}: wakes the pipeline thread if it is parked waiting for one
+     * of them. The full fence orders the release stores of the completions before the read of {@link #waiter}
+     * (StoreLoad), pairing with the waiter's volatile store of itself before it re-reads the completion word: one
+     * of the two sees the other, so a wake-up is never lost. Once per claimed run of tickets, not per packet.
+     */
+    private void completedUpTo(long last) {
+        java.lang.invoke.VarHandle.fullFence(); // StoreLoad: completions before the read of waiter
+        final Thread w = waiter;
+        if (w != null && last >= wakeAt) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /**
+     * Waits, parked, until the ticket {@code want - 1} places past the oldest unreleased one has completed (at least
+     * half of the packets in flight; at most the last submitted one), at most {@code maxNanos}: what the pipeline thread does when the
+     * ring is full and nothing is ready to release, instead of spinning on {@link #poll} and taking the CPU the
+     * workers need. The worker that completes that ticket unparks it (one wake-up per call, not per packet). Returns
+     * at once when nothing is in flight or the ticket is already complete; a spurious or early return is harmless
+     * (the caller polls and may wait again).
+     *
+     * @param want completions the caller needs (the packets it holds back), at least 1
+     */
+    public void awaitCompletions(int want, long maxNanos) {
+        if (inFlight == 0) {
+            return;
+        }
+        final long o = oldest;
+        // At least half of what is in flight: the other half keeps the workers busy while this thread catches up,
+        // and a wake-up (a futex call and a context switch on each side, microseconds) is paid per many packets.
+        final long ticket = Math.min(o + Math.max(Math.max(1, want), inFlight / 2) - 1, submitted - 1);
+        final int s = (int) (ticket % capacity);
+        for (int i = 0; i < AWAIT_SPINS; i++) {
+            if (completed.get(s) == ticket + 1) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        wakeAt = ticket;
+        waiter = Thread.currentThread(); // volatile store, then re-check: see completedUpTo
+        if (completed.get(s) != ticket + 1 && failure.get() == null) {
+            LockSupport.parkNanos(this, maxNanos);
+        }
+        waiter = null;
+        wakeAt = Long.MAX_VALUE;
+        awaited++;
+    }
+
+    /** Times the pipeline thread waited in {@link #awaitCompletions} (parked or about to). */
+    public long awaited() { return awaited; }
 
     /**
      * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, so a machine with
@@ -699,12 +766,20 @@ public final class CryptoEngine implements AutoCloseable {
             final Work work = device == null ? new InlineWork(direction, stats, sad) : device.work().get();
             final AtomicLong claimed = CryptoEngine.this.claimed;
             final AtomicLong published = CryptoEngine.this.published;
+            final int n = workers.length;
             int idle = 0;
             for (;;) {
                 final long c = claimed.get();
-                if (c < published.get()) {
-                    if (claimed.compareAndSet(c, c + 1)) {
-                        process(c, work);
+                final long waiting = published.get() - c;
+                if (waiting > 0) {
+                    // Claim a run of tickets with one CAS (a share of what waits, so the other workers get theirs):
+                    // the shared counter's cache line moves once per run instead of once per packet.
+                    final int k = (int) Math.max(1, Math.min(MAX_CLAIM, waiting / n));
+                    if (claimed.compareAndSet(c, c + k)) {
+                        for (long t = c; t < c + k; t++) {
+                            process(t, work);
+                        }
+                        completedUpTo(c + k - 1);
                         idle = 0;
                     }
                     continue;
@@ -716,17 +791,15 @@ public final class CryptoEngine implements AutoCloseable {
                     }
                     continue;
                 }
-                idle++;
-                if (idle <= SPINS) {
+                if (++idle <= SPINS) {
                     Thread.onSpinWait();
-                } else if (idle <= SPINS + YIELDS) {
-                    Thread.yield();
                 } else {
                     parked = true; // volatile store, then re-check: offer stores published before reading parked
                     if (claimed.get() >= published.get() && !closing) {
                         LockSupport.parkNanos(this, PARK_NANOS);
                     }
                     parked = false;
+                    idle = 0;
                 }
             }
         }
