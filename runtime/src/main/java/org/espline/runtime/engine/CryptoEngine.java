@@ -31,8 +31,8 @@ import org.espline.runtime.stats.XfrmStats;
  * results in the configured {@link Order}.
  *
  * <p>Design. Every submitted packet takes a <em>ticket</em>, a number counting up from 0 on the submitting
- * thread, and the slot {@code ticket % capacity} of a ring of {@code capacity} slots (the model's
- * {@code queue}). The submitting thread fills the slot and publishes the count of submitted tickets with one
+ * thread, and the slot {@code ticket & mask} of a ring of at least {@code capacity} slots (a power of two; at
+ * most {@code capacity}, the model's {@code queue}, are in flight). The submitting thread fills the slot and publishes the count of submitted tickets with one
  * ordered store per {@link #offer} (publish last). Workers claim the next unclaimed ticket with a CAS on a
  * shared counter (so any idle worker takes the next packet, and a slow packet does not hold back the others),
  * do the work, store the outcome in the slot and then the ticket in the slot's completion word with a release
@@ -159,7 +159,10 @@ public final class CryptoEngine implements AutoCloseable {
         }
     }
 
-    /** The inline stages' work, for an engine without device hooks. */
+    /**
+     * The inline stages' work, for an engine without device hooks. It leaves the count of delivered packets to
+     * {@link #poll} (see {@link #countDelivery}).
+     */
     private static final class InlineWork implements Work {
         private final EspOutput out;
         private final EspInput in;
@@ -171,12 +174,12 @@ public final class CryptoEngine implements AutoCloseable {
 
         @Override
         public XfrmCounter encrypt(PacketBuffer p, SecurityAssociation sa, long seq) {
-            return out.encapsulate(p, sa, seq);
+            return out.encapsulateCountingDrops(p, sa, seq);
         }
 
         @Override
         public XfrmCounter decrypt(PacketBuffer p) {
-            return in.decapsulate(p);
+            return in.decapsulateCountingDrops(p);
         }
     }
 
@@ -204,6 +207,8 @@ public final class CryptoEngine implements AutoCloseable {
     private final Direction direction;
     private final Order order;
     private final int capacity;
+    /** Slot of a ticket: {@code ticket & mask}; the ring has the next power of two of {@code capacity} slots. */
+    private final int mask;
     private final XfrmStats stats;
     private final XfrmStats events = new XfrmStats();
     private final SaDatabase sad;
@@ -219,6 +224,11 @@ public final class CryptoEngine implements AutoCloseable {
     /** Per slot: the lane bits the ticket waits on and blocks (one lane, or {@link #BARRIER}). */
     private final long[] lanes;
     private final XfrmCounter[] results;
+    /**
+     * Per slot: the work delivered the packet and left its EsplineOut/InDelivered count to {@link #poll}, which adds
+     * them up per run of one SA: two atomic adds per poll instead of two per packet on counters both workers share.
+     */
+    private final boolean[] countDelivery;
     /** TSO (null without): per slot, whether its ticket is a super-packet, and the sealed segments it became. */
     private final boolean[] segmented;
     private final PacketBatch[] segments;
@@ -228,6 +238,9 @@ public final class CryptoEngine implements AutoCloseable {
     // --- submitting/polling thread only ---
     private final boolean[] released;
     private final boolean[] waited;
+    /** Per lane: its tickets in flight; {@link #activeLanes} has a bit for each lane with any (barriers not counted). */
+    private final int[] laneTickets = new int[LANES];
+    private long activeLanes;
     private long submitted;
     private long oldest;
     private int inFlight;
@@ -267,30 +280,36 @@ public final class CryptoEngine implements AutoCloseable {
         this.direction = direction;
         this.order = Objects.requireNonNull(order, "order");
         this.capacity = capacity;
+        final int slots = Integer.highestOneBit(capacity) == capacity ? capacity : Integer.highestOneBit(capacity) << 1;
+        if (slots <= 0) {
+            throw new IllegalArgumentException("engine " + name + ": queue: " + capacity + " (expected: <= 2^30)");
+        }
+        this.mask = slots - 1;
         this.stats = Objects.requireNonNull(stats, "stats");
         this.sad = sad;
         this.passClear = passClear;
         this.device = device;
-        this.packets = new PacketBuffer[capacity];
-        this.sas = new SecurityAssociation[capacity];
-        this.sequences = new long[capacity];
-        this.kinds = new byte[capacity];
-        this.lanes = new long[capacity];
-        this.results = new XfrmCounter[capacity];
+        this.packets = new PacketBuffer[slots];
+        this.sas = new SecurityAssociation[slots];
+        this.sequences = new long[slots];
+        this.kinds = new byte[slots];
+        this.lanes = new long[slots];
+        this.results = new XfrmCounter[slots];
+        this.countDelivery = new boolean[slots];
         if (device != null && device.maxSegments() > 1 && direction == Direction.ENCRYPT) {
-            this.segmented = new boolean[capacity];
-            this.segments = new PacketBatch[capacity];
-            for (int i = 0; i < capacity; i++) {
+            this.segmented = new boolean[slots];
+            this.segments = new PacketBatch[slots];
+            for (int i = 0; i < slots; i++) {
                 this.segments[i] = new PacketBatch(device.maxSegments());
             }
         } else {
             this.segmented = null;
             this.segments = null;
         }
-        this.completed = new AtomicLongArray(capacity);
-        this.released = new boolean[capacity];
+        this.completed = new AtomicLongArray(slots);
+        this.released = new boolean[slots];
         java.util.Arrays.fill(released, true);
-        this.waited = new boolean[capacity];
+        this.waited = new boolean[slots];
         this.preparer = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
         this.admission = device == null ? null : device.admission();
         this.sequenceOnSubmit = device == null || device.sequenceOnSubmit();
@@ -384,8 +403,8 @@ public final class CryptoEngine implements AutoCloseable {
         long t = submitted;
         int taken = 0;
         for (; taken < n; taken++) {
-            final int s = (int) (t % cap);
-            if (!released[s]) {
+            final int s = (int) (t & mask);
+            if (inFlight >= cap || !released[s]) {
                 break;
             }
             final PacketBuffer p = in.get(taken);
@@ -438,7 +457,14 @@ public final class CryptoEngine implements AutoCloseable {
             if (segmented != null) {
                 segmented[s] = whole;
             }
-            lanes[s] = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
+            final long bits = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
+            lanes[s] = bits;
+            if (bits != 0 && bits != BARRIER) {
+                final int l = Long.numberOfTrailingZeros(bits);
+                if (laneTickets[l]++ == 0) {
+                    activeLanes |= bits;
+                }
+            }
             released[s] = false;
             waited[s] = false;
             t++;
@@ -520,13 +546,16 @@ public final class CryptoEngine implements AutoCloseable {
         if (f != null) {
             throw new IllegalStateException("engine " + name + ": a worker failed", f);
         }
-        final int cap = capacity;
         final long end = submitted;
+        SecurityAssociation runSa = null;
+        long runLength = 0;
+        long deliveredHere = 0;
+        XfrmCounter deliveredAs = null;
         long blocked = 0;
         int ended = 0;
         int behindBlocked = 0;
         for (long t = oldest; t < end; t++) {
-            final int s = (int) (t % cap);
+            final int s = (int) (t & mask);
             if (released[s]) {
                 continue;
             }
@@ -547,11 +576,13 @@ public final class CryptoEngine implements AutoCloseable {
             }
             if (!done) {
                 blocked |= bit;
-                if (blocked == BARRIER) {
+                // Past here only tickets of lanes that are not blocked can leave, and a barrier never: when every lane
+                // with tickets in flight is blocked (a single SA's traffic), stop at the first incomplete ticket.
+                if (blocked == BARRIER || (bit != 0 && (activeLanes & ~blocked) == 0)) {
                     // Every lane waits: nothing later can be released. Note the next ticket's wait if it is done,
                     // rather than walk the whole ring on every poll.
                     final long next = t + 1;
-                    final int ns = (int) (next % cap);
+                    final int ns = (int) (next & mask);
                     if (next < end && !released[ns] && !waited[ns] && completed.get(ns) == next + 1) {
                         waited[ns] = true;
                         events.increment(XfrmCounter.EsplineEngineReorderWait);
@@ -574,6 +605,17 @@ public final class CryptoEngine implements AutoCloseable {
                 if (!out.add(p)) {
                     break;
                 }
+                if (countDelivery[s]) {
+                    final SecurityAssociation sa = p.securityAssociation() instanceof SecurityAssociation a ? a : null;
+                    if (sa != runSa) {
+                        countRun(runSa, runLength, r);
+                        runSa = sa;
+                        runLength = 0;
+                    }
+                    runLength++;
+                    deliveredHere++;
+                    deliveredAs = r;
+                }
             } else {
                 if (!r.isDrop()) {
                     consumed++;
@@ -584,15 +626,32 @@ public final class CryptoEngine implements AutoCloseable {
             sas[s] = null;
             results[s] = null;
             released[s] = true;
+            if (bit != 0 && bit != BARRIER) {
+                final int l = Long.numberOfTrailingZeros(bit);
+                if (--laneTickets[l] == 0) {
+                    activeLanes &= ~bit;
+                }
+            }
             inFlight--;
             ended++;
         }
         long o = oldest;
-        while (o < end && released[(int) (o % cap)]) {
+        while (o < end && released[(int) (o & mask)]) {
             o++;
         }
         oldest = o;
+        if (deliveredHere != 0) {
+            countRun(runSa, runLength, deliveredAs);
+            stats.add(deliveredAs, deliveredHere);
+        }
         return ended;
+    }
+
+    /** Counts {@code n} deliveries in the SA's own stats (see {@link #countDelivery}). */
+    private static void countRun(SecurityAssociation sa, long n, XfrmCounter delivered) {
+        if (sa != null && n != 0) {
+            sa.stats().add(delivered, n);
+        }
     }
 
     private boolean isDelivered(XfrmCounter r) {
@@ -602,7 +661,7 @@ public final class CryptoEngine implements AutoCloseable {
 
     /** Does ticket {@code ticket}'s work (a worker, or the pipeline thread helping) and publishes the result. */
     private void process(long ticket, Work work) {
-        final int s = (int) (ticket % capacity);
+        final int s = (int) (ticket & mask);
         final PacketBuffer p = packets[s];
         XfrmCounter r;
         try {
@@ -626,6 +685,8 @@ public final class CryptoEngine implements AutoCloseable {
             failure.compareAndSet(null, e);
         }
         results[s] = r;
+        countDelivery[s] = work instanceof InlineWork
+                && (r == XfrmCounter.EsplineOutDelivered || r == XfrmCounter.EsplineInDelivered) && kinds[s] != KIND_PASS;
         completed.lazySet(s, ticket + 1); // publish last: release store of the packet and the result
     }
 
@@ -661,7 +722,7 @@ public final class CryptoEngine implements AutoCloseable {
         // At least half of what is in flight: the other half keeps the workers busy while this thread catches up,
         // and a wake-up (a futex call and a context switch on each side, microseconds) is paid per many packets.
         final long ticket = Math.min(o + Math.max(Math.max(1, want), inFlight / 2) - 1, submitted - 1);
-        final int s = (int) (ticket % capacity);
+        final int s = (int) (ticket & mask);
         for (int i = 0; i < AWAIT_SPINS; i++) {
             if (completed.get(s) == ticket + 1) {
                 return;
