@@ -743,9 +743,11 @@ public final class CryptoEngine implements AutoCloseable {
     public long awaited() { return awaited; }
 
     /**
-     * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, so a machine with
-     * fewer cores than workers plus pipeline thread still uses the pipeline thread for crypto when it would otherwise
-     * wait for completions. The results are published and released in order exactly as a worker's; the thread uses its
+     * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, for a caller that
+     * wants its pipeline thread to do crypto when it would otherwise wait for completions. {@link EngineStage} does not:
+     * there the pipeline thread waits parked ({@link #awaitCompletions}) and the workers own the crypto, so that an
+     * engine of N workers is N crypto threads (pcrypt's split of networking and crypto CPUs) and not N plus a pipeline
+     * thread that races them for tickets (which made one worker's throughput depend on who won). The results are published and released in order exactly as a worker's; the thread uses its
      * own transform instances (per thread per SA), never a worker's.
      *
      * @return tickets run here
