@@ -17,7 +17,7 @@ import org.espline.runtime.stats.XfrmStats;
 
 /**
  * Where the CPU goes per packet in {@link AsyncEngineBenchmark}'s pipeline (AES-128-GCM tx, 1400-byte packets): runs
- * the pipeline on the main thread (the pipeline thread, driven as the benchmark drives it: {@code runOnce} in a loop)
+ * the pipeline (with bench.espl's engines: queue 1024, order per-sa; a source pool of 8192) on the main thread (the pipeline thread, driven as the benchmark drives it: {@code runOnce} in a loop)
  * for a few seconds after a warm-up and prints, per thread, the CPU time it used per packet delivered
  * ({@link ThreadMXBean#getThreadCpuTime}), next to the wall time per packet and the throughput. Unlike JMH's
  * throughput this stays meaningful on a machine busy with other work: with {@code c} the workers' CPU and {@code p}
@@ -37,14 +37,14 @@ public final class AsyncEngineCpu {
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         final String body = switch (engine) {
             case "inline" -> "inline";
-            case "async1" -> "workers 1\n\tqueue 256\n\torder per-sa";
-            case "async2" -> "workers 2\n\tqueue 256\n\torder per-sa";
+            case "async1" -> "workers 1\n\tqueue 1024\n\torder per-sa";
+            case "async2" -> "workers 2\n\tqueue 1024\n\torder per-sa";
             default -> throw new IllegalArgumentException("engine: " + engine + " (expected: inline, async1, async2)");
         };
         final Path dir = Files.createTempDirectory("espline-cpu");
         final Path file = dir.resolve("async-engine.espl");
         Files.writeString(file, AsyncEngineBenchmark.model(body), StandardCharsets.UTF_8);
-        final BufferPool hostPool = new BufferPool(256, 128, 1500, 64, 4);
+        final BufferPool hostPool = new BufferPool(8192, 128, 1500, 64, 4); // bench.espl's engines and pool
         final AsyncEngineBenchmark.OrderCheckingSink sink = new AsyncEngineBenchmark.OrderCheckingSink();
         try (ModelPipelines.Built built = new ModelPipelines(new ModelSas())
                 .withSource("egress", new PipelineBenchmark.LoopSource(hostPool, PipelineBenchmark.Templates.udp4(1400 - 28)))
