@@ -268,6 +268,8 @@ public final class CryptoEngine implements AutoCloseable {
     private volatile Thread waiter;
     /** The ticket whose completion wakes {@link #waiter} (written by it before it announces itself). */
     private volatile long wakeAt = Long.MAX_VALUE;
+    /** The oldest ticket {@link #waiter} waits for: its completion wakes it too. */
+    private volatile long wakeFirst = Long.MAX_VALUE;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private CryptoEngine(String name, Direction direction, int workers, int capacity, Order order, XfrmStats stats,
@@ -691,26 +693,29 @@ public final class CryptoEngine implements AutoCloseable {
     }
 
     /**
-     * After a worker completed tickets up to {@code last}: wakes the pipeline thread if it is parked waiting for one
-     * of them. The full fence orders the release stores of the completions before the read of {@link #waiter}
+     * After a worker completed the tickets {@code first..last}: wakes the pipeline thread if it is parked waiting for
+     * one of them (the oldest it waits for, or the later one that batches its wake-ups). The full fence orders the release stores of the completions before the read of {@link #waiter}
      * (StoreLoad), pairing with the waiter's volatile store of itself before it re-reads the completion word: one
      * of the two sees the other, so a wake-up is never lost. Once per claimed run of tickets, not per packet.
      */
-    private void completedUpTo(long last) {
+    private void completed(long first, long last) {
         java.lang.invoke.VarHandle.fullFence(); // StoreLoad: completions before the read of waiter
         final Thread w = waiter;
-        if (w != null && last >= wakeAt) {
-            LockSupport.unpark(w);
+        if (w != null) {
+            final long f = wakeFirst;
+            if (last >= wakeAt || (first <= f && f <= last)) {
+                LockSupport.unpark(w);
+            }
         }
     }
 
     /**
-     * Waits, parked, until the ticket {@code want - 1} places past the oldest unreleased one has completed (at least
-     * half of the packets in flight; at most the last submitted one), at most {@code maxNanos}: what the pipeline thread does when the
-     * ring is full and nothing is ready to release, instead of spinning on {@link #poll} and taking the CPU the
-     * workers need. The worker that completes that ticket unparks it (one wake-up per call, not per packet). Returns
-     * at once when nothing is in flight or the ticket is already complete; a spurious or early return is harmless
-     * (the caller polls and may wait again).
+     * Waits, parked, until the oldest unreleased ticket and the one {@code want - 1} places past it (at least half of
+     * the packets in flight; at most the last submitted one) have completed, at most {@code maxNanos}: what the
+     * pipeline thread does when the ring is full or its source dry and nothing is ready to release, instead of spinning
+     * on {@link #poll} and taking the CPU the workers need. The workers that complete those two tickets unpark it (at
+     * most two wake-ups per call, not one per packet). Returns at once when nothing is in flight or both are complete;
+     * an early return is harmless (the caller polls and may wait again).
      *
      * @param want completions the caller needs (the packets it holds back), at least 1
      */
@@ -718,25 +723,36 @@ public final class CryptoEngine implements AutoCloseable {
         if (inFlight == 0) {
             return;
         }
-        final long o = oldest;
-        // At least half of what is in flight: the other half keeps the workers busy while this thread catches up,
-        // and a wake-up (a futex call and a context switch on each side, microseconds) is paid per many packets.
-        final long ticket = Math.min(o + Math.max(Math.max(1, want), inFlight / 2) - 1, submitted - 1);
-        final int s = (int) (ticket & mask);
+        // The oldest unreleased ticket is what poll waits for; the later one, at least half of what is in flight,
+        // batches the wake-ups: the other half keeps the workers busy while this thread catches up, and a wake-up (a
+        // futex call and a context switch on each side, microseconds) is paid per many packets. Both must be done:
+        // with two workers the later one may finish first while the oldest is still with a worker, and returning
+        // then made this thread spin on empty polls, on the very core that worker needed.
+        final long first = oldest;
+        final long last = Math.min(first + Math.max(Math.max(1, want), inFlight / 2) - 1, submitted - 1);
+        final int fs = (int) (first & mask);
+        final int ls = (int) (last & mask);
         for (int i = 0; i < AWAIT_SPINS; i++) {
-            if (completed.get(s) == ticket + 1) {
+            if (completed.get(fs) == first + 1 && completed.get(ls) == last + 1) {
                 return;
             }
             Thread.onSpinWait();
         }
-        wakeAt = ticket;
-        waiter = Thread.currentThread(); // volatile store, then re-check: see completedUpTo
-        if (completed.get(s) != ticket + 1 && failure.get() == null) {
-            LockSupport.parkNanos(this, maxNanos);
+        awaited++;
+        wakeFirst = first;
+        wakeAt = last;
+        waiter = Thread.currentThread(); // volatile store, then re-check: see completed(long, long)
+        final long deadline = System.nanoTime() + maxNanos;
+        while ((completed.get(fs) != first + 1 || completed.get(ls) != last + 1) && failure.get() == null) {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            LockSupport.parkNanos(this, left);
         }
         waiter = null;
         wakeAt = Long.MAX_VALUE;
-        awaited++;
+        wakeFirst = Long.MAX_VALUE;
     }
 
     /** Times the pipeline thread waited in {@link #awaitCompletions} (parked or about to). */
@@ -842,7 +858,7 @@ public final class CryptoEngine implements AutoCloseable {
                         for (long t = c; t < c + k; t++) {
                             process(t, work);
                         }
-                        completedUpTo(c + k - 1);
+                        completed(c, c + k - 1);
                         idle = 0;
                     }
                     continue;
