@@ -32,10 +32,11 @@ import org.espline.runtime.stats.XfrmStats;
  *
  * <p>Design. Every submitted packet takes a <em>ticket</em>, a number counting up from 0 on the submitting
  * thread, and the slot {@code ticket & mask} of a ring of at least {@code capacity} slots (a power of two; at
- * most {@code capacity}, the model's {@code queue}, are in flight). The submitting thread fills the slot and publishes the count of submitted tickets with one
- * ordered store per {@link #offer} (publish last). Workers claim the next unclaimed ticket with a CAS on a
- * shared counter (so any idle worker takes the next packet, and a slow packet does not hold back the others),
- * do the work, store the outcome in the slot and then the ticket in the slot's completion word with a release
+ * most {@code capacity}, the model's {@code queue}, are in flight). The submitting thread fills the slot and
+ * publishes the count of submitted tickets with one ordered store per {@link #offer} (publish last). Workers claim
+ * a run of unclaimed tickets (a share of those waiting, at most {@value #MAX_CLAIM}) with one CAS on a shared
+ * counter (so any idle worker takes the next packets, and a slow packet does not hold back the others), do the
+ * work, store each outcome in its slot and then the ticket in the slot's completion word with a release
  * store. {@link #poll} reads completion words with acquire loads and walks the tickets from the oldest
  * unreleased one: a completed ticket is released (delivered to the output batch, or released to its pool if
  * the work dropped it) unless an earlier ticket of the same <em>lane</em> is still in flight. With
@@ -48,6 +49,13 @@ import org.espline.runtime.stats.XfrmStats;
  * is reused only after its ticket was released, so a full ring answers {@code offer} with fewer packets taken,
  * never by blocking or dropping. Drops pass through the reorder point like delivered packets: their tickets are
  * released in order, so nothing waits behind a dropped packet.
+ *
+ * <p>Waiting. Nobody spins for long: with workers plus a pipeline thread on fewer cores, a spinning thread takes the
+ * core another one needs (and a pipeline thread that also ran tickets itself raced the workers for them, which made
+ * throughput depend on who won). An idle worker polls briefly, then parks until {@link #offer} publishes (one unpark
+ * per parked worker per offer); the pipeline thread, when the ring is full or its source dry and nothing is ready,
+ * parks in {@link #awaitCompletions} until the oldest ticket and the one half the packets in flight further on are
+ * done, woken by the workers that complete them: one wake-up per many packets on either side.
  *
  * <p>Sequence numbers (encrypt). The ESP sequence number is taken, and the packet accounted against the SA's
  * lifetimes, on the submitting thread in arrival order ({@link EspOutput#prepare}); the workers seal with the
@@ -67,8 +75,9 @@ import org.espline.runtime.stats.XfrmStats;
  * {@link EspOutput}/{@link EspInput} (header views), and takes the SA's transform with
  * {@link SecurityAssociation#transform()}, which is per thread (a thread-local per SA): a JCA {@code Cipher}
  * is never shared between workers, nor with the submitting thread. Packet outcomes are counted in the given
- * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, exactly as inline; the engine's
- * events (queue full, reorder waits) in its own {@link #events()}.
+ * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, the same counters as inline; drops when
+ * the work ends them, deliveries (of the engine's own work) when {@link #poll} releases them, added up per run of one
+ * SA. The engine's events (queue full, reorder waits) go in its own {@link #events()}.
  *
  * <p>Threading contract: {@link #offer}, {@link #poll}, {@link #inFlight()} and {@link #consumed()} are called
  * by one thread, the pipeline's (single producer, single consumer of completions); {@link #close()} by that
