@@ -712,9 +712,21 @@ public final class CryptoEngine implements AutoCloseable {
         final Thread w = waiter;
         if (w != null) {
             final long f = wakeFirst;
-            if (last >= wakeAt || (first <= f && f <= last)) {
+            // Taking the waiter (CAS to null) makes the wake-up one per wait: the other worker, or this one's next run,
+            // finds no waiter until the pipeline thread announces itself again.
+            if ((last >= wakeAt || (first <= f && f <= last)) && WAITER.compareAndSet(this, w, null)) {
                 LockSupport.unpark(w);
             }
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle WAITER;
+
+    static {
+        try {
+            WAITER = java.lang.invoke.MethodHandles.lookup().findVarHandle(CryptoEngine.class, "waiter", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -750,9 +762,13 @@ public final class CryptoEngine implements AutoCloseable {
         awaited++;
         wakeFirst = first;
         wakeAt = last;
-        waiter = Thread.currentThread(); // volatile store, then re-check: see completed(long, long)
+        final Thread me = Thread.currentThread();
         final long deadline = System.nanoTime() + maxNanos;
-        while ((completed.get(fs) != first + 1 || completed.get(ls) != last + 1) && failure.get() == null) {
+        for (;;) {
+            waiter = me; // volatile store, then re-check: see completed(long, long), which takes it when it wakes us
+            if ((completed.get(fs) == first + 1 && completed.get(ls) == last + 1) || failure.get() != null) {
+                break;
+            }
             final long left = deadline - System.nanoTime();
             if (left <= 0) {
                 break;
