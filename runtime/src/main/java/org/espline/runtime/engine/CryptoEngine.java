@@ -31,11 +31,12 @@ import org.espline.runtime.stats.XfrmStats;
  * results in the configured {@link Order}.
  *
  * <p>Design. Every submitted packet takes a <em>ticket</em>, a number counting up from 0 on the submitting
- * thread, and the slot {@code ticket % capacity} of a ring of {@code capacity} slots (the model's
- * {@code queue}). The submitting thread fills the slot and publishes the count of submitted tickets with one
- * ordered store per {@link #offer} (publish last). Workers claim the next unclaimed ticket with a CAS on a
- * shared counter (so any idle worker takes the next packet, and a slow packet does not hold back the others),
- * do the work, store the outcome in the slot and then the ticket in the slot's completion word with a release
+ * thread, and the slot {@code ticket & mask} of a ring of at least {@code capacity} slots (a power of two; at
+ * most {@code capacity}, the model's {@code queue}, are in flight). The submitting thread fills the slot and
+ * publishes the count of submitted tickets with one ordered store per {@link #offer} (publish last). Workers claim
+ * a run of unclaimed tickets (a share of those waiting, at most {@value #MAX_CLAIM}) with one CAS on a shared
+ * counter (so any idle worker takes the next packets, and a slow packet does not hold back the others), do the
+ * work, store each outcome in its slot and then the ticket in the slot's completion word with a release
  * store. {@link #poll} reads completion words with acquire loads and walks the tickets from the oldest
  * unreleased one: a completed ticket is released (delivered to the output batch, or released to its pool if
  * the work dropped it) unless an earlier ticket of the same <em>lane</em> is still in flight. With
@@ -48,6 +49,13 @@ import org.espline.runtime.stats.XfrmStats;
  * is reused only after its ticket was released, so a full ring answers {@code offer} with fewer packets taken,
  * never by blocking or dropping. Drops pass through the reorder point like delivered packets: their tickets are
  * released in order, so nothing waits behind a dropped packet.
+ *
+ * <p>Waiting. Nobody spins for long: with workers plus a pipeline thread on fewer cores, a spinning thread takes the
+ * core another one needs (and a pipeline thread that also ran tickets itself raced the workers for them, which made
+ * throughput depend on who won). An idle worker polls briefly, then parks until {@link #offer} publishes (one unpark
+ * per parked worker per offer); the pipeline thread, when the ring is full or its source dry and nothing is ready,
+ * parks in {@link #awaitCompletions} until the oldest ticket and the one half the packets in flight further on are
+ * done, woken by the workers that complete them: one wake-up per many packets on either side.
  *
  * <p>Sequence numbers (encrypt). The ESP sequence number is taken, and the packet accounted against the SA's
  * lifetimes, on the submitting thread in arrival order ({@link EspOutput#prepare}); the workers seal with the
@@ -67,8 +75,9 @@ import org.espline.runtime.stats.XfrmStats;
  * {@link EspOutput}/{@link EspInput} (header views), and takes the SA's transform with
  * {@link SecurityAssociation#transform()}, which is per thread (a thread-local per SA): a JCA {@code Cipher}
  * is never shared between workers, nor with the submitting thread. Packet outcomes are counted in the given
- * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, exactly as inline; the engine's
- * events (queue full, reorder waits) in its own {@link #events()}.
+ * {@link XfrmStats} (atomic adds, so workers share it) and in the SAs' own, the same counters as inline; drops when
+ * the work ends them, deliveries (of the engine's own work) when {@link #poll} releases them, added up per run of one
+ * SA. The engine's events (queue full, reorder waits) go in its own {@link #events()}.
  *
  * <p>Threading contract: {@link #offer}, {@link #poll}, {@link #inFlight()} and {@link #consumed()} are called
  * by one thread, the pipeline's (single producer, single consumer of completions); {@link #close()} by that
@@ -159,7 +168,10 @@ public final class CryptoEngine implements AutoCloseable {
         }
     }
 
-    /** The inline stages' work, for an engine without device hooks. */
+    /**
+     * The inline stages' work, for an engine without device hooks. It leaves the count of delivered packets to
+     * {@link #poll} (see {@link #countDelivery}).
+     */
     private static final class InlineWork implements Work {
         private final EspOutput out;
         private final EspInput in;
@@ -171,12 +183,12 @@ public final class CryptoEngine implements AutoCloseable {
 
         @Override
         public XfrmCounter encrypt(PacketBuffer p, SecurityAssociation sa, long seq) {
-            return out.encapsulate(p, sa, seq);
+            return out.encapsulateCountingDrops(p, sa, seq);
         }
 
         @Override
         public XfrmCounter decrypt(PacketBuffer p) {
-            return in.decapsulate(p);
+            return in.decapsulateCountingDrops(p);
         }
     }
 
@@ -186,14 +198,26 @@ public final class CryptoEngine implements AutoCloseable {
     private static final long BARRIER = -1L;
     private static final byte KIND_WORK = 0;
     private static final byte KIND_PASS = 1;
-    private static final int SPINS = 100;
-    private static final int YIELDS = 50;
+    /**
+     * Idle polls of a worker before it parks (about a microsecond each with the PAUSE of current x86 cores): long
+     * enough to bridge the gap between two batches of a busy pipeline, short enough not to take a core the pipeline
+     * thread or the other workers need. No {@code Thread.yield}: with more busy threads than cores a yielding
+     * worker keeps being rescheduled and burns the CPU the others wait for.
+     */
+    private static final int SPINS = 200;
+    /** A parked thread's safety net: every wake-up is explicit (unpark), this only bounds a lost one. */
     private static final long PARK_NANOS = 1_000_000;
+    /** Tickets a worker claims with one CAS at most (fewer when fewer are waiting per worker). */
+    static final int MAX_CLAIM = 8;
+    /** Polls of the awaited completion word before the pipeline thread parks in {@link #awaitCompletions}. */
+    private static final int AWAIT_SPINS = 64;
 
     private final String name;
     private final Direction direction;
     private final Order order;
     private final int capacity;
+    /** Slot of a ticket: {@code ticket & mask}; the ring has the next power of two of {@code capacity} slots. */
+    private final int mask;
     private final XfrmStats stats;
     private final XfrmStats events = new XfrmStats();
     private final SaDatabase sad;
@@ -209,6 +233,11 @@ public final class CryptoEngine implements AutoCloseable {
     /** Per slot: the lane bits the ticket waits on and blocks (one lane, or {@link #BARRIER}). */
     private final long[] lanes;
     private final XfrmCounter[] results;
+    /**
+     * Per slot: the work delivered the packet and left its EsplineOut/InDelivered count to {@link #poll}, which adds
+     * them up per run of one SA: two atomic adds per poll instead of two per packet on counters both workers share.
+     */
+    private final boolean[] countDelivery;
     /** TSO (null without): per slot, whether its ticket is a super-packet, and the sealed segments it became. */
     private final boolean[] segmented;
     private final PacketBatch[] segments;
@@ -218,6 +247,9 @@ public final class CryptoEngine implements AutoCloseable {
     // --- submitting/polling thread only ---
     private final boolean[] released;
     private final boolean[] waited;
+    /** Per lane: its tickets in flight; {@link #activeLanes} has a bit for each lane with any (barriers not counted). */
+    private final int[] laneTickets = new int[LANES];
+    private long activeLanes;
     private long submitted;
     private long oldest;
     private int inFlight;
@@ -231,6 +263,7 @@ public final class CryptoEngine implements AutoCloseable {
     /** The pipeline thread's own ESP code for {@link #help} (created on first use, on that thread). */
     private Work helper;
     private long helped;
+    private long awaited;
     private final Ipv6ExtensionWalker walker = new Ipv6ExtensionWalker();
 
     // --- shared with the workers ---
@@ -240,6 +273,12 @@ public final class CryptoEngine implements AutoCloseable {
     private final AtomicLong claimed = new AtomicLong();
     private final Worker[] workers;
     private volatile boolean closing;
+    /** The pipeline thread while it is parked in {@link #awaitCompletions}, else null. */
+    private volatile Thread waiter;
+    /** The ticket whose completion wakes {@link #waiter} (written by it before it announces itself). */
+    private volatile long wakeAt = Long.MAX_VALUE;
+    /** The oldest ticket {@link #waiter} waits for: its completion wakes it too. */
+    private volatile long wakeFirst = Long.MAX_VALUE;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private CryptoEngine(String name, Direction direction, int workers, int capacity, Order order, XfrmStats stats,
@@ -252,30 +291,36 @@ public final class CryptoEngine implements AutoCloseable {
         this.direction = direction;
         this.order = Objects.requireNonNull(order, "order");
         this.capacity = capacity;
+        final int slots = Integer.highestOneBit(capacity) == capacity ? capacity : Integer.highestOneBit(capacity) << 1;
+        if (slots <= 0) {
+            throw new IllegalArgumentException("engine " + name + ": queue: " + capacity + " (expected: <= 2^30)");
+        }
+        this.mask = slots - 1;
         this.stats = Objects.requireNonNull(stats, "stats");
         this.sad = sad;
         this.passClear = passClear;
         this.device = device;
-        this.packets = new PacketBuffer[capacity];
-        this.sas = new SecurityAssociation[capacity];
-        this.sequences = new long[capacity];
-        this.kinds = new byte[capacity];
-        this.lanes = new long[capacity];
-        this.results = new XfrmCounter[capacity];
+        this.packets = new PacketBuffer[slots];
+        this.sas = new SecurityAssociation[slots];
+        this.sequences = new long[slots];
+        this.kinds = new byte[slots];
+        this.lanes = new long[slots];
+        this.results = new XfrmCounter[slots];
+        this.countDelivery = new boolean[slots];
         if (device != null && device.maxSegments() > 1 && direction == Direction.ENCRYPT) {
-            this.segmented = new boolean[capacity];
-            this.segments = new PacketBatch[capacity];
-            for (int i = 0; i < capacity; i++) {
+            this.segmented = new boolean[slots];
+            this.segments = new PacketBatch[slots];
+            for (int i = 0; i < slots; i++) {
                 this.segments[i] = new PacketBatch(device.maxSegments());
             }
         } else {
             this.segmented = null;
             this.segments = null;
         }
-        this.completed = new AtomicLongArray(capacity);
-        this.released = new boolean[capacity];
+        this.completed = new AtomicLongArray(slots);
+        this.released = new boolean[slots];
         java.util.Arrays.fill(released, true);
-        this.waited = new boolean[capacity];
+        this.waited = new boolean[slots];
         this.preparer = direction == Direction.ENCRYPT ? new EspOutput(stats) : null;
         this.admission = device == null ? null : device.admission();
         this.sequenceOnSubmit = device == null || device.sequenceOnSubmit();
@@ -369,8 +414,8 @@ public final class CryptoEngine implements AutoCloseable {
         long t = submitted;
         int taken = 0;
         for (; taken < n; taken++) {
-            final int s = (int) (t % cap);
-            if (!released[s]) {
+            final int s = (int) (t & mask);
+            if (inFlight >= cap || !released[s]) {
                 break;
             }
             final PacketBuffer p = in.get(taken);
@@ -423,7 +468,14 @@ public final class CryptoEngine implements AutoCloseable {
             if (segmented != null) {
                 segmented[s] = whole;
             }
-            lanes[s] = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
+            final long bits = order == Order.NONE ? 0 : order == Order.GLOBAL || key == 0 ? BARRIER : 1L << lane(key);
+            lanes[s] = bits;
+            if (bits != 0 && bits != BARRIER) {
+                final int l = Long.numberOfTrailingZeros(bits);
+                if (laneTickets[l]++ == 0) {
+                    activeLanes |= bits;
+                }
+            }
             released[s] = false;
             waited[s] = false;
             t++;
@@ -505,13 +557,16 @@ public final class CryptoEngine implements AutoCloseable {
         if (f != null) {
             throw new IllegalStateException("engine " + name + ": a worker failed", f);
         }
-        final int cap = capacity;
         final long end = submitted;
+        SecurityAssociation runSa = null;
+        long runLength = 0;
+        long deliveredHere = 0;
+        XfrmCounter deliveredAs = null;
         long blocked = 0;
         int ended = 0;
         int behindBlocked = 0;
         for (long t = oldest; t < end; t++) {
-            final int s = (int) (t % cap);
+            final int s = (int) (t & mask);
             if (released[s]) {
                 continue;
             }
@@ -532,11 +587,13 @@ public final class CryptoEngine implements AutoCloseable {
             }
             if (!done) {
                 blocked |= bit;
-                if (blocked == BARRIER) {
+                // Past here only tickets of lanes that are not blocked can leave, and a barrier never: when every lane
+                // with tickets in flight is blocked (a single SA's traffic), stop at the first incomplete ticket.
+                if (blocked == BARRIER || (bit != 0 && (activeLanes & ~blocked) == 0)) {
                     // Every lane waits: nothing later can be released. Note the next ticket's wait if it is done,
                     // rather than walk the whole ring on every poll.
                     final long next = t + 1;
-                    final int ns = (int) (next % cap);
+                    final int ns = (int) (next & mask);
                     if (next < end && !released[ns] && !waited[ns] && completed.get(ns) == next + 1) {
                         waited[ns] = true;
                         events.increment(XfrmCounter.EsplineEngineReorderWait);
@@ -559,6 +616,17 @@ public final class CryptoEngine implements AutoCloseable {
                 if (!out.add(p)) {
                     break;
                 }
+                if (countDelivery[s]) {
+                    final SecurityAssociation sa = p.securityAssociation() instanceof SecurityAssociation a ? a : null;
+                    if (sa != runSa) {
+                        countRun(runSa, runLength, r);
+                        runSa = sa;
+                        runLength = 0;
+                    }
+                    runLength++;
+                    deliveredHere++;
+                    deliveredAs = r;
+                }
             } else {
                 if (!r.isDrop()) {
                     consumed++;
@@ -569,15 +637,32 @@ public final class CryptoEngine implements AutoCloseable {
             sas[s] = null;
             results[s] = null;
             released[s] = true;
+            if (bit != 0 && bit != BARRIER) {
+                final int l = Long.numberOfTrailingZeros(bit);
+                if (--laneTickets[l] == 0) {
+                    activeLanes &= ~bit;
+                }
+            }
             inFlight--;
             ended++;
         }
         long o = oldest;
-        while (o < end && released[(int) (o % cap)]) {
+        while (o < end && released[(int) (o & mask)]) {
             o++;
         }
         oldest = o;
+        if (deliveredHere != 0) {
+            countRun(runSa, runLength, deliveredAs);
+            stats.add(deliveredAs, deliveredHere);
+        }
         return ended;
+    }
+
+    /** Counts {@code n} deliveries in the SA's own stats (see {@link #countDelivery}). */
+    private static void countRun(SecurityAssociation sa, long n, XfrmCounter delivered) {
+        if (sa != null && n != 0) {
+            sa.stats().add(delivered, n);
+        }
     }
 
     private boolean isDelivered(XfrmCounter r) {
@@ -587,7 +672,7 @@ public final class CryptoEngine implements AutoCloseable {
 
     /** Does ticket {@code ticket}'s work (a worker, or the pipeline thread helping) and publishes the result. */
     private void process(long ticket, Work work) {
-        final int s = (int) (ticket % capacity);
+        final int s = (int) (ticket & mask);
         final PacketBuffer p = packets[s];
         XfrmCounter r;
         try {
@@ -611,13 +696,99 @@ public final class CryptoEngine implements AutoCloseable {
             failure.compareAndSet(null, e);
         }
         results[s] = r;
-        completed.set(s, ticket + 1); // publish last: volatile store releases the packet and the result
+        countDelivery[s] = work instanceof InlineWork
+                && (r == XfrmCounter.EsplineOutDelivered || r == XfrmCounter.EsplineInDelivered) && kinds[s] != KIND_PASS;
+        completed.lazySet(s, ticket + 1); // publish last: release store of the packet and the result
     }
 
     /**
-     * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, so a machine with
-     * fewer cores than workers plus pipeline thread still uses the pipeline thread for crypto when it would otherwise
-     * wait for completions. The results are published and released in order exactly as a worker's; the thread uses its
+     * After a worker completed the tickets {@code first..last}: wakes the pipeline thread if it is parked waiting for
+     * one of them (the oldest it waits for, or the later one that batches its wake-ups). The full fence orders the release stores of the completions before the read of {@link #waiter}
+     * (StoreLoad), pairing with the waiter's volatile store of itself before it re-reads the completion word: one
+     * of the two sees the other, so a wake-up is never lost. Once per claimed run of tickets, not per packet.
+     */
+    private void completed(long first, long last) {
+        java.lang.invoke.VarHandle.fullFence(); // StoreLoad: completions before the read of waiter
+        final Thread w = waiter;
+        if (w != null) {
+            final long f = wakeFirst;
+            // Taking the waiter (CAS to null) makes the wake-up one per wait: the other worker, or this one's next run,
+            // finds no waiter until the pipeline thread announces itself again.
+            if ((last >= wakeAt || (first <= f && f <= last)) && WAITER.compareAndSet(this, w, null)) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle WAITER;
+
+    static {
+        try {
+            WAITER = java.lang.invoke.MethodHandles.lookup().findVarHandle(CryptoEngine.class, "waiter", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Waits, parked, until the oldest unreleased ticket and the one {@code want - 1} places past it (at least half of
+     * the packets in flight; at most the last submitted one) have completed, at most {@code maxNanos}: what the
+     * pipeline thread does when the ring is full or its source dry and nothing is ready to release, instead of spinning
+     * on {@link #poll} and taking the CPU the workers need. The workers that complete those two tickets unpark it (at
+     * most two wake-ups per call, not one per packet). Returns at once when nothing is in flight or both are complete;
+     * an early return is harmless (the caller polls and may wait again).
+     *
+     * @param want completions the caller needs (the packets it holds back), at least 1
+     */
+    public void awaitCompletions(int want, long maxNanos) {
+        if (inFlight == 0) {
+            return;
+        }
+        // The oldest unreleased ticket is what poll waits for; the later one, at least half of what is in flight,
+        // batches the wake-ups: the other half keeps the workers busy while this thread catches up, and a wake-up (a
+        // futex call and a context switch on each side, microseconds) is paid per many packets. Both must be done:
+        // with two workers the later one may finish first while the oldest is still with a worker, and returning
+        // then made this thread spin on empty polls, on the very core that worker needed.
+        final long first = oldest;
+        final long last = Math.min(first + Math.max(Math.max(1, want), inFlight / 2) - 1, submitted - 1);
+        final int fs = (int) (first & mask);
+        final int ls = (int) (last & mask);
+        for (int i = 0; i < AWAIT_SPINS; i++) {
+            if (completed.get(fs) == first + 1 && completed.get(ls) == last + 1) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        awaited++;
+        wakeFirst = first;
+        wakeAt = last;
+        final Thread me = Thread.currentThread();
+        final long deadline = System.nanoTime() + maxNanos;
+        for (;;) {
+            waiter = me; // volatile store, then re-check: see completed(long, long), which takes it when it wakes us
+            if ((completed.get(fs) == first + 1 && completed.get(ls) == last + 1) || failure.get() != null) {
+                break;
+            }
+            final long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            LockSupport.parkNanos(this, left);
+        }
+        waiter = null;
+        wakeAt = Long.MAX_VALUE;
+        wakeFirst = Long.MAX_VALUE;
+    }
+
+    /** Times the pipeline thread waited in {@link #awaitCompletions} (parked or about to). */
+    public long awaited() { return awaited; }
+
+    /**
+     * Runs up to {@code max} unclaimed tickets on the calling thread (the pipeline's): caller-runs, for a caller that
+     * wants its pipeline thread to do crypto when it would otherwise wait for completions. {@link EngineStage} does not:
+     * there the pipeline thread waits parked ({@link #awaitCompletions}) and the workers own the crypto, so that an
+     * engine of N workers is N crypto threads (pcrypt's split of networking and crypto CPUs) and not N plus a pipeline
+     * thread that races them for tickets (which made one worker's throughput depend on who won). The results are published and released in order exactly as a worker's; the thread uses its
      * own transform instances (per thread per SA), never a worker's.
      *
      * @return tickets run here
@@ -699,12 +870,20 @@ public final class CryptoEngine implements AutoCloseable {
             final Work work = device == null ? new InlineWork(direction, stats, sad) : device.work().get();
             final AtomicLong claimed = CryptoEngine.this.claimed;
             final AtomicLong published = CryptoEngine.this.published;
+            final int n = workers.length;
             int idle = 0;
             for (;;) {
                 final long c = claimed.get();
-                if (c < published.get()) {
-                    if (claimed.compareAndSet(c, c + 1)) {
-                        process(c, work);
+                final long waiting = published.get() - c;
+                if (waiting > 0) {
+                    // Claim a run of tickets with one CAS (a share of what waits, so the other workers get theirs):
+                    // the shared counter's cache line moves once per run instead of once per packet.
+                    final int k = (int) Math.max(1, Math.min(MAX_CLAIM, waiting / n));
+                    if (claimed.compareAndSet(c, c + k)) {
+                        for (long t = c; t < c + k; t++) {
+                            process(t, work);
+                        }
+                        completed(c, c + k - 1);
                         idle = 0;
                     }
                     continue;
@@ -716,17 +895,15 @@ public final class CryptoEngine implements AutoCloseable {
                     }
                     continue;
                 }
-                idle++;
-                if (idle <= SPINS) {
+                if (++idle <= SPINS) {
                     Thread.onSpinWait();
-                } else if (idle <= SPINS + YIELDS) {
-                    Thread.yield();
                 } else {
                     parked = true; // volatile store, then re-check: offer stores published before reading parked
                     if (claimed.get() >= published.get() && !closing) {
                         LockSupport.parkNanos(this, PARK_NANOS);
                     }
                     parked = false;
+                    idle = 0;
                 }
             }
         }

@@ -23,8 +23,14 @@ import org.espline.runtime.pipeline.Stage;
  * closes it, after the pipeline drained).
  */
 public final class EngineStage implements Stage {
-    /** Tickets the pipeline thread runs itself per call when no completion is ready (see {@link CryptoEngine#help}). */
-    static final int HELP_PER_CALL = 32;
+    /**
+     * The longest the pipeline thread waits for completions in one call when the engine is saturated: the workers
+     * wake it as soon as enough are done, so this only bounds the wait of a thread that drives more than one pipeline
+     * (a tx and an rx pipeline on one thread) and should look at the other one now and then.
+     */
+    static final long MAX_WAIT_NANOS = 200_000;
+    /** Without input, the completions awaited at most: a batch's worth, not a whole large ring before the first leaves. */
+    static final int MAX_WAIT_PACKETS = 32;
 
     private final CryptoEngine engine;
     private PacketBatch backlog;
@@ -39,6 +45,7 @@ public final class EngineStage implements Stage {
         if (held == null) {
             held = backlog = new PacketBatch(in.capacity());
         }
+        final boolean idle = held.isEmpty() && in.isEmpty();
         if (!held.isEmpty()) {
             engine.offer(held);
         }
@@ -53,10 +60,13 @@ public final class EngineStage implements Stage {
             }
             held.moveFrom(in);
         }
-        if (engine.poll(out) == 0 && out.isEmpty() && engine.inFlight() > 0) {
-            // Nothing came back: rather than spin until a worker finishes, do a share of the work here
-            // (caller-runs). On a machine with as many cores as workers this is what keeps the pipeline thread busy.
-            engine.help(HELP_PER_CALL);
+        if (engine.poll(out) == 0 && out.isEmpty() && (!held.isEmpty() || (idle && engine.inFlight() > 0))) {
+            // Nothing to release, and nothing new to submit: the ring is full, or the source had nothing (a pool
+            // whose buffers are all in flight, an idle port). Wait, parked, until the workers have completed as
+            // many as are held back (or a batch), rather than spin on poll: a spinning pipeline thread takes the
+            // very core a worker needs whenever workers plus pipeline thread outnumber the cores. One wake-up per
+            // batch, and bounded.
+            engine.awaitCompletions(held.isEmpty() ? Math.min(held.capacity(), MAX_WAIT_PACKETS) : held.size(), MAX_WAIT_NANOS);
             engine.poll(out);
         }
         if (!held.isEmpty()) {

@@ -86,13 +86,29 @@ public final class EspInput {
      *         {@code buf} and releases it unless delivered.
      */
     public XfrmCounter decapsulate(PacketBuffer buf) {
+        return decapsulate(buf, true);
+    }
+
+    /**
+     * {@link #decapsulate(PacketBuffer)} that leaves the count of a delivered packet (EsplineInDelivered, in this
+     * instance's stats and in those of the SA the packet carries) to the caller; everything else is counted here. For
+     * a crypto engine, whose workers would otherwise add to the same two counters for every packet, moving their
+     * cache lines between cores; the engine counts deliveries in runs on its polling thread instead.
+     */
+    public XfrmCounter decapsulateCountingDrops(PacketBuffer buf) {
+        return decapsulate(buf, false);
+    }
+
+    private XfrmCounter decapsulate(PacketBuffer buf, boolean countDelivered) {
         SecurityAssociation[] saOut = saHolder;
         saOut[0] = null;
         XfrmCounter result = decapsulate0(buf, saOut);
-        stats.increment(result);
-        SecurityAssociation sa = saOut[0];
-        if (sa != null) {
-            sa.stats().increment(result);
+        if (countDelivered || result != XfrmCounter.EsplineInDelivered) {
+            stats.increment(result);
+            SecurityAssociation sa = saOut[0];
+            if (sa != null) {
+                sa.stats().increment(result);
+            }
         }
         if (result == XfrmCounter.EsplineIkeHandedOff && ikeHandler != null) {
             ikeHandler.onIke(buf, ikeOffset, ikeLength);

@@ -174,11 +174,27 @@ public final class EspOutput {
      *         releases a dropped buffer
      */
     public XfrmCounter encapsulate(PacketBuffer buf, SecurityAssociation sa, long seq) {
+        final XfrmCounter result = encapsulateCountingDrops(buf, sa, seq);
+        if (result == XfrmCounter.EsplineOutDelivered) {
+            count(result, sa);
+        }
+        return result;
+    }
+
+    /**
+     * {@link #encapsulate(PacketBuffer, SecurityAssociation, long)} that counts drops only: the caller counts the
+     * delivered packet (EsplineOutDelivered, in this instance's stats and the SA's). For a crypto engine, whose
+     * workers would otherwise add to the same two counters for every packet, moving their cache lines between cores;
+     * the engine counts deliveries in runs on its polling thread instead.
+     */
+    public XfrmCounter encapsulateCountingDrops(PacketBuffer buf, SecurityAssociation sa, long seq) {
         XfrmCounter result = seq == 0 ? XfrmCounter.XfrmOutStateSeqError : layout(buf, sa, false);
         if (result == null) {
             result = seal0(buf, sa, seq);
         }
-        count(result, sa);
+        if (result != XfrmCounter.EsplineOutDelivered) {
+            count(result, sa);
+        }
         return result;
     }
 
