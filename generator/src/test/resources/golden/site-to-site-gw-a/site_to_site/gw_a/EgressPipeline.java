@@ -2,10 +2,9 @@
 package site_to_site.gw_a;
 
 import org.espline.runtime.buffer.BufferPool;
-import org.espline.runtime.engine.CryptoEngine;
-import org.espline.runtime.engine.EngineStage;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.pipeline.ClassifyStage;
+import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.GsoStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.port.SinkPort;
@@ -15,23 +14,22 @@ import org.espline.runtime.stats.XfrmStats;
 /**
  * Pipeline egress (tx) of site-to-site-gw-a.espl: classify, gso, encrypt.
  * The stages run in model order, called directly; two batches are ping-ponged, so the steady state allocates nothing.
- * encrypt runs on engine crypto: 2 worker threads, a queue of 1024, released in per-sa order; close() drains it.
  * Not thread-safe: one instance per worker thread.
  */
-public final class EgressPipeline extends AbstractPipeline implements AutoCloseable {
+public final class EgressPipeline extends AbstractPipeline {
 	public static final int BATCH_SIZE = 32;
 	/** Packets a work batch holds: a batch of super-packets of up to 64 KiB, each cut into segments of 1360 bytes. */
 	public static final int WORK_CAPACITY = BATCH_SIZE * 49;
 
 	private final ClassifyStage classify0;
 	private final GsoStage gso1;
-	private final EngineStage encrypt2;
+	private final EncryptStage encrypt2;
 
 	public EgressPipeline(SourcePort source, XfrmStats stats, BufferPool pool, SinkPort sink) {
 		super(source, sink, BATCH_SIZE, WORK_CAPACITY);
 		this.classify0 = new ClassifyStage(GwAPolicies.SPD, stats);
 		this.gso1 = new GsoStage(1360, pool, stats);
-		this.encrypt2 = new EngineStage(CryptoEngine.encrypting("crypto-egress", 2, 1024, CryptoEngine.Order.PER_SA, stats));
+		this.encrypt2 = new EncryptStage(stats);
 	}
 
 	/** The stages in model order, each reading one batch and writing the other. */
@@ -44,23 +42,5 @@ public final class EgressPipeline extends AbstractPipeline implements AutoClosea
 		encrypt2.process(x, y);
 		x.clear();
 		return y;
-	}
-
-	/** Packets on the engine between calls: the pipeline keeps running until they are out. */
-	@Override
-	protected int stagesInFlight() {
-		return encrypt2.inFlight();
-	}
-
-	/** A full engine stops the pipeline pulling from its source: back-pressure, not drops. */
-	@Override
-	protected boolean stagesAcceptInput() {
-		return encrypt2.acceptsInput();
-	}
-
-	/** Stops the engine threads once everything submitted is done. */
-	@Override
-	public void close() {
-		encrypt2.engine().close();
 	}
 }

@@ -135,9 +135,7 @@ public final class GwBMain {
 		var source = tun0;
 		var sink = udp0;
 		sinks.add(sink);
-		EgressPipeline pipeline = new EgressPipeline(source, stats, poolWan, sink);
-		closing.add(pipeline::close); // stops its engine threads at the end
-		return pipeline;
+		return new EgressPipeline(source, stats, poolWan, sink);
 	}
 
 	private static AbstractPipeline ingress(Path dir, List<Closeable> closing, List<SinkPort> sinks, List<XfrmStats> all, SaDatabase sad, UdpEspSocket udp0, TunDevice tun0) throws IOException {
@@ -146,9 +144,7 @@ public final class GwBMain {
 		var source = udp0;
 		var sink = tun0;
 		sinks.add(sink);
-		IngressPipeline pipeline = new IngressPipeline(source, stats, sad, new PcapPacketWriter(create(dir.resolve("gw-b-ingress.pcap"), closing)), sink);
-		closing.add(pipeline::close); // stops its engine threads at the end
-		return pipeline;
+		return new IngressPipeline(source, stats, sad, new PcapPacketWriter(create(dir.resolve("gw-b-ingress.pcap"), closing)), sink);
 	}
 
 	private static PcapWriter create(Path file, List<Closeable> closing) throws IOException {
