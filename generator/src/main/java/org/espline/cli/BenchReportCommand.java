@@ -158,7 +158,9 @@ final class BenchReportCommand {
         }
         md.append(". Produce it with `./espline bench examples/models/bench.espl --json results-17.json` (and the same with "
                 + "`--jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --json results-25.json`), then "
-                + "`./espline bench-report results-17.json results-25.json -o examples/benchmarks/REPORT.md`.\n\n");
+                + "`./espline bench-report results-17.json results-25.json -o examples/benchmarks/REPORT.md`, adding "
+                + "`--gateway demo-17.json` for each `./espline demo --netns --json demo-17.json` run (as root) to show the "
+                + "gateway beside the talk.\n\n");
         md.append("Size: the inner IPv4 packet (per-packet rows) or the TCP write (gso/gro rows) in bytes. Gbit/s: inner IPv4 "
                 + "bytes (headers of the inner packet included, ESP's overhead not). Mpps: ESP packets. Limit: raw JCA seal "
                 + "(tx), open (rx) or seal then open (tx-rx: the tx pipeline, an in-memory wire and the rx pipeline on one "
