@@ -183,7 +183,12 @@ public final class GsoSegmenter {
                               boolean handOver) {
         System.arraycopy(p.array(), p.data(), s.array(), s.put(headers), headers);
         if (handOver) {
-            s.addFragmentTakingHold(p, p.data() + from, len);
+            if (!s.addFragmentTakingHold(p, p.data() + from, len)) {
+                // Not expected (segment buffers come from one pool, all with a free slot): copy, and let the
+                // hold meant for this segment go.
+                copySlice(p, s, from, len);
+                p.release();
+            }
         } else if (!shareSlice(p, s, from, len)) {
             copySlice(p, s, from, len);
         }
