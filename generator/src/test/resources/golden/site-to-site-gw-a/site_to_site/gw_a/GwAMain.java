@@ -49,16 +49,16 @@ public final class GwAMain {
 		List<Closeable> closing = new ArrayList<>();
 		CountDownLatch done = new CountDownLatch(1);
 		try {
-			BufferPool poolWan = new BufferPool(8192, 128, 1500, 64, 64);
+			BufferPool poolWan = new BufferPool(8192, 128, 1500, 64, 65);
 			SaDatabase sad = new SaDatabase();
 			for (SaConfig c : GwASecurityAssociations.ALL) {
 				sad.put(new SecurityAssociation(c));
 			}
 			List<GatewayRunner.GatewayPort> gatewayPorts = new ArrayList<>();
-			UdpEspSocket udp0 = UdpEspSocket.open(InetAddress.getByName("192.0.2.1"), 4500, new BufferPool(8192, 128, 1500, 64, 64), true, true);
+			UdpEspSocket udp0 = UdpEspSocket.open(InetAddress.getByName("192.0.2.1"), 4500, new BufferPool(8192, 128, 1500, 64, 65), true, true);
 			closing.add(udp0);
 			gatewayPorts.add(udp0);
-			TunDevice tun0 = TunDevice.open("esp0", new BufferPool(256, 128, 65599, 64, 64), true, 1500); // 64 KB buffers: TSO super-packets
+			TunDevice tun0 = TunDevice.open("esp0", new BufferPool(256, 128, 65599, 64, 65), true, 1500); // 64 KB buffers: TSO super-packets
 			closing.add(tun0);
 			gatewayPorts.add(tun0);
 			// SIGINT/SIGTERM end the sources; the pipelines drain, the counters are printed, then the JVM exits.
