@@ -21,6 +21,7 @@ import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.sa.UdpEncapsulation;
+import org.espline.runtime.stats.DeliveredTally;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 
@@ -219,6 +220,8 @@ public final class CryptoEngine implements AutoCloseable {
     /** Slot of a ticket: {@code ticket & mask}; the ring has the next power of two of {@code capacity} slots. */
     private final int mask;
     private final XfrmStats stats;
+    /** Deliveries the workers left to the poller, counted per run of one SA (poll's thread only). */
+    private final DeliveredTally delivered;
     private final XfrmStats events = new XfrmStats();
     private final SaDatabase sad;
     private final boolean passClear;
@@ -297,6 +300,8 @@ public final class CryptoEngine implements AutoCloseable {
         }
         this.mask = slots - 1;
         this.stats = Objects.requireNonNull(stats, "stats");
+        this.delivered = new DeliveredTally(stats,
+                direction == Direction.ENCRYPT ? XfrmCounter.EsplineOutDelivered : XfrmCounter.EsplineInDelivered);
         this.sad = sad;
         this.passClear = passClear;
         this.device = device;
@@ -558,10 +563,6 @@ public final class CryptoEngine implements AutoCloseable {
             throw new IllegalStateException("engine " + name + ": a worker failed", f);
         }
         final long end = submitted;
-        SecurityAssociation runSa = null;
-        long runLength = 0;
-        long deliveredHere = 0;
-        XfrmCounter deliveredAs = null;
         long blocked = 0;
         int ended = 0;
         int behindBlocked = 0;
@@ -617,15 +618,7 @@ public final class CryptoEngine implements AutoCloseable {
                     break;
                 }
                 if (countDelivery[s]) {
-                    final SecurityAssociation sa = p.securityAssociation() instanceof SecurityAssociation a ? a : null;
-                    if (sa != runSa) {
-                        countRun(runSa, runLength, r);
-                        runSa = sa;
-                        runLength = 0;
-                    }
-                    runLength++;
-                    deliveredHere++;
-                    deliveredAs = r;
+                    delivered.add(p.securityAssociation() instanceof SecurityAssociation a ? a : null);
                 }
             } else {
                 if (!r.isDrop()) {
@@ -651,18 +644,8 @@ public final class CryptoEngine implements AutoCloseable {
             o++;
         }
         oldest = o;
-        if (deliveredHere != 0) {
-            countRun(runSa, runLength, deliveredAs);
-            stats.add(deliveredAs, deliveredHere);
-        }
+        delivered.flush();
         return ended;
-    }
-
-    /** Counts {@code n} deliveries in the SA's own stats (see {@link #countDelivery}). */
-    private static void countRun(SecurityAssociation sa, long n, XfrmCounter delivered) {
-        if (sa != null && n != 0) {
-            sa.stats().add(delivered, n);
-        }
     }
 
     private boolean isDelivered(XfrmCounter r) {

@@ -16,6 +16,7 @@ import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SaMode;
 import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.sa.UdpEncapsulation;
+import org.espline.runtime.stats.DeliveredTally;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
 
