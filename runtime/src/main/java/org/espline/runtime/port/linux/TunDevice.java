@@ -10,6 +10,7 @@ import com.sun.jna.Memory;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.gateway.GatewayRunner;
 import org.espline.runtime.buffer.PacketBuffer;
+import org.espline.runtime.gso.DatagramSegmenter;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv4Header;
@@ -24,8 +25,10 @@ import org.espline.runtime.port.Port;
  * <p>Offloads ({@code TUNSETOFFLOAD}): checksum and TSO4/TSO6 are asked for, so the kernel hands over TCP
  * super-packets of up to 64 KB with a virtio-net header instead of MTU-sized segments; the tx pipeline's GSO stage
  * cuts them late, just before encryption (TALK.md §3). A kernel that refuses falls back to checksum only, then to
- * none ({@link #offloads()} says what was granted). USO is not asked for: the GSO stage segments TCP only, and a
- * UDP super-packet it could not cut would leave as one oversized ESP packet.
+ * none ({@link #offloads()} says what was granted). USO4/USO6 are asked for too where the kernel has them (Linux
+ * 6.2 and later): a sender's {@code UDP_SEGMENT} super-datagram then arrives in one read, and this port cuts it into
+ * its datagrams at once ({@link DatagramSegmenter}, at the sender's segment size), so the pipeline sees plain
+ * datagrams with complete checksums; what does not fit the caller's batch waits here for the next call.
  *
  * <p>Receive: each read is one packet behind a 10-byte {@link VirtioNetHeader}; the packet is copied once into a
  * buffer of {@code pool} (whose buffers must hold 64 KB super-packets). A packet whose header says
@@ -58,6 +61,11 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
+    /** UDP segmentation offload (Linux 6.2): the kernel hands over UDP_SEGMENT super-datagrams whole. */
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
+    /** The most datagrams one USO super-datagram becomes (Linux's UDP_MAX_SEGMENTS). */
+    static final int MAX_UDP_SEGMENTS = 128;
 
     /** Largest packet a read returns: the 16-bit IP length (64 KB super-packets) behind the virtio-net header. */
     private static final int MAX_READ = VirtioNetHeader.LENGTH + 0xFFFF + Ipv6Header.LENGTH;
@@ -89,6 +97,10 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     /** A buffer taken for a read that found nothing; the receiving thread's only, released on close. */
     private PacketBuffer spare;
     private long malformedDropped;
+    private long usoSuperDatagrams;
+    /** Cuts USO super-datagrams; its datagrams wait in {@link #datagrams} for room in the caller's batch. */
+    private final DatagramSegmenter datagramSegmenter;
+    private final PacketBatch datagrams = new PacketBatch(MAX_UDP_SEGMENTS);
     private long readErrors;
     private long sent;
     private long superPacketsOut;
@@ -99,6 +111,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         this.name = name;
         this.offloads = offloads;
         this.pool = pool;
+        this.datagramSegmenter = new DatagramSegmenter(pool);
         this.maxPacket = pool.bufferSize() - pool.headroom();
         this.segmentMtu = segmentMtu;
         pollFd.setInt(0, fd);
@@ -143,7 +156,8 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         }
         int granted = 0;
         if (tso) {
-            final int[] wishes = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM};
+            final int[] wishes = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+                TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM};
             for (int w : wishes) {
                 if (LibC.ioctl(fd, TUNSETOFFLOAD, new com.sun.jna.Pointer(w)) == 0) {
                     granted = w;
@@ -161,13 +175,15 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     @Override
     public int receive(PacketBatch into) {
         if (stopped) {
-            return -1;
+            // Datagrams already cut from a read super-datagram are handed on first: nothing read is lost at a stop.
+            return datagrams.isEmpty() ? -1 : handOverDatagrams(into);
         }
         final ByteBuffer buf = rxView;
         int n = 0;
+        n += handOverDatagrams(into);
         PacketBuffer p = spare;
         spare = null;
-        while (!into.isFull()) {
+        while (!into.isFull() && datagrams.isEmpty()) {
             // The buffer first: with the pool empty the packet stays in the kernel's queue (back-pressure), not lost.
             if (p == null && (p = pool.acquire()) == null) {
                 noBufferEvents++;
@@ -195,6 +211,27 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             }
             final int at = p.put(len);
             buf.get(VirtioNetHeader.LENGTH, p.array(), at, len);
+            if ((buf.get(VirtioNetHeader.GSO_TYPE_OFFSET) & ~VirtioNetHeader.GSO_ECN) == VirtioNetHeader.GSO_UDP_L4) {
+                final int cut = datagramSegmenter.segment(p, buf.getShort(VirtioNetHeader.GSO_SIZE_OFFSET) & 0xFFFF, datagrams);
+                if (cut > 0) {
+                    usoSuperDatagrams++;
+                    bytesIn += len;
+                    p = null;
+                    n += handOverDatagrams(into);
+                    continue;
+                }
+                if (cut != DatagramSegmenter.PASS) {
+                    // Cut or dropped, never handed on whole: it would leave as one ESP packet far above the MTU.
+                    if (cut == DatagramSegmenter.NO_BUFFERS) {
+                        noBufferEvents++;
+                    } else {
+                        malformedDropped++;
+                    }
+                    p.release();
+                    p = null;
+                    continue;
+                }
+            }
             if (!completeChecksum(buf, p.array(), at, len)) {
                 malformedDropped++;
                 p.release();
@@ -212,6 +249,16 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
         spare = p; // kept for the next call: an empty read costs no acquire and release
         received += n;
         return n;
+    }
+
+    /** Moves waiting datagrams of a cut super-datagram into {@code into}, as many as fit, in order. */
+    private int handOverDatagrams(PacketBatch into) {
+        final int k = Math.min(datagrams.size(), into.remaining());
+        for (int i = 0; i < k; i++) {
+            into.add(datagrams.get(i));
+        }
+        datagrams.removeFirst(k);
+        return k;
     }
 
     /** Completes a partial checksum (NEEDS_CSUM): the field holds the pseudo-header sum, the range is summed in. */
@@ -382,6 +429,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
                 spare.release(); // after the reading pipeline finished (see the class comment)
                 spare = null;
             }
+            datagrams.releaseAll();
             rx.close();
             tx.close();
         }
@@ -398,10 +446,14 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
             return "none";
         }
         return ((offloads & TUN_F_CSUM) != 0 ? "csum" : "") + ((offloads & TUN_F_TSO4) != 0 ? " tso4" : "")
-                + ((offloads & TUN_F_TSO6) != 0 ? " tso6" : "");
+                + ((offloads & TUN_F_TSO6) != 0 ? " tso6" : "") + ((offloads & TUN_F_USO4) != 0 ? " uso4" : "")
+                + ((offloads & TUN_F_USO6) != 0 ? " uso6" : "");
     }
 
     public long received() { return received; }
+
+    /** USO super-datagrams read and cut into their datagrams here. */
+    public long usoSuperDatagrams() { return usoSuperDatagrams; }
 
     /** Packets the kernel handed over as GSO super-packets. */
     public long superPacketsIn() { return superPacketsIn; }

@@ -115,6 +115,57 @@ class TunDeviceTest {
         assertEquals(0, pool.outstanding());
     }
 
+    @Test
+    void aUdpSegmentSuperDatagramArrivesInOneReadAndLeavesAsItsDatagrams() throws Exception {
+        BufferPool pool = new BufferPool(64, 128, 0xFFFF + 40, 64, 17);
+        TunDevice tun = inNamespace(() -> TunDevice.open("espuso0", pool, true, 1500));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeTrue((tun.offloads() & TunDevice.TUN_F_USO4) != 0,
+                    "this kernel has no USO for TUN devices (Linux 6.2+): " + tun.offloadNames());
+            TestNamespaces.run("ip", "-n", ns, "link", "set", "espuso0", "mtu", "1500", "up");
+            TestNamespaces.run("ip", "-n", ns, "addr", "add", "10.98.0.1/24", "dev", "espuso0");
+            // A sender with UDP_SEGMENT (SOL_UDP 17, option 103): 3072 bytes in datagrams of 1000.
+            TestNamespaces.run("ip", "netns", "exec", ns, "/usr/bin/python3", "-c",
+                    "import socket\n"
+                            + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                            + "s.bind(('10.98.0.1', 40000))\n"
+                            + "s.setsockopt(17, 103, 1000)\n"
+                            + "s.sendto(bytes((i * 7 + 3) & 255 for i in range(3072)), ('10.98.0.2', 9999))\n");
+            java.util.List<byte[]> datagrams = new java.util.ArrayList<>();
+            PacketBatch b = new PacketBatch(2); // smaller than the four datagrams: the rest waits in the port
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (datagrams.size() < 4 && System.nanoTime() < deadline) {
+                b.clear();
+                tun.receive(b);
+                for (int i = 0; i < b.size(); i++) {
+                    PacketBuffer p = b.get(i);
+                    if ((p.array()[p.data()] & 0xF0) == 0x40 && p.array()[p.data() + 9] == 17) {
+                        datagrams.add(p.toByteArray());
+                    }
+                    p.release();
+                }
+                Thread.sleep(1);
+            }
+            assertEquals(1, tun.usoSuperDatagrams(), "one read: " + tun.offloadNames());
+            assertEquals(4, datagrams.size());
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 4; i++) {
+                byte[] d = datagrams.get(i);
+                assertEquals(28 + (i < 3 ? 1000 : 72), d.length, "datagram " + i);
+                assertEquals(InternetChecksum.Status.VALID, InternetChecksum.verifyTransportChecksum(d, 0, d.length));
+                joined.write(d, 28, d.length - 28);
+            }
+            byte[] sent = new byte[3072];
+            for (int i = 0; i < sent.length; i++) {
+                sent[i] = (byte) (i * 7 + 3);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(sent, joined.toByteArray());
+        } finally {
+            tun.close();
+        }
+        assertEquals(0, pool.outstanding());
+    }
+
     private static PacketBuffer next(TunDevice tun, int protocol) throws InterruptedException {
         PacketBatch b = new PacketBatch(16);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
