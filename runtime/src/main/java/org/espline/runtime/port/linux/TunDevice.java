@@ -440,7 +440,7 @@ public final class TunDevice implements Port, Closeable, GatewayRunner.GatewayPo
     /** TUN_F_* offloads the kernel granted (0: none, plain MTU-sized packets with full checksums). */
     public int offloads() { return offloads; }
 
-    /** "csum tso4 tso6", or "none". */
+    /** "csum tso4 tso6 uso4 uso6" (what was granted), or "none". */
     public String offloadNames() {
         if (offloads == 0) {
             return "none";
