@@ -674,14 +674,14 @@ class EsplineGenerator {
 		if (!mainRefusals(m).empty) return #['java.io.PrintStream', 'java.nio.file.Path']
 		val s = newTreeSet(null as java.util.Comparator<String>)
 		s += #['java.io.Closeable', 'java.io.IOException', 'java.io.PrintStream', 'java.nio.file.Path', 'java.util.ArrayList', 'java.util.List',
-			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.port.SinkPort',
+			'org.espline.runtime.buffer.BufferPool', 'org.espline.runtime.gateway.PipelineThreads', 'org.espline.runtime.pipeline.AbstractPipeline', 'org.espline.runtime.port.SinkPort',
 			'org.espline.runtime.stats.XfrmStats']
 		val pipelines = m.elements.filter(Pipeline).toList
 		val ports = pipelines.map[#[source, sink]].flatten.toList
 		if (ports.exists[it instanceof LinkPort]) s += 'org.espline.runtime.port.MemoryLink'
 		if (ports.exists[it instanceof TunPort]) s += 'org.espline.runtime.port.linux.TunDevice'
 		if (ports.exists[it instanceof UdpPort]) s += #['java.net.InetAddress', 'org.espline.runtime.port.linux.UdpEspSocket']
-		if (hasGatewayPorts(m)) s += #['java.util.concurrent.CountDownLatch', 'java.util.concurrent.TimeUnit', 'org.espline.runtime.gateway.GatewayRunner']
+		if (hasGatewayPorts(m)) s += #['java.util.concurrent.CountDownLatch', 'org.espline.runtime.gateway.GatewayRunner']
 		if (ports.exists[it instanceof PcapPort] || pipelines.exists[stages.exists[it instanceof TapStage]]) {
 			s += #['org.espline.runtime.pcap.PcapWriter']
 		}
@@ -765,18 +765,7 @@ class EsplineGenerator {
 								gatewayPorts.add(«gatewayPortName(in.model, g)»);
 							«ENDFOR»
 							// SIGINT/SIGTERM end the sources; the pipelines drain, the counters are printed, then the JVM exits.
-							Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-								for (GatewayRunner.GatewayPort g : gatewayPorts) {
-									g.stop();
-								}
-								boolean drained = false;
-								try {
-									drained = done.await(10, TimeUnit.SECONDS);
-								} catch (InterruptedException e) {
-									Thread.currentThread().interrupt();
-								}
-								Runtime.getRuntime().halt(drained ? 0 : 1); // a drained stop is a clean stop, not 143
-							}, "espline-shutdown"));
+							PipelineThreads.stopOnSignal(gatewayPorts, done);
 						«ENDIF»
 						List<AbstractPipeline> pipelines = new ArrayList<>();
 						List<SinkPort> sinks = new ArrayList<>();
@@ -784,37 +773,7 @@ class EsplineGenerator {
 						«FOR p : in.model.elements.filter(Pipeline)»
 							pipelines.add(«camel(p.name).toFirstLower»(dir, closing, sinks, stats«IF p.stages.exists[it instanceof DecryptStage]», sad«ENDIF»«IF p.stages.exists[it instanceof GsoStage] || p.source instanceof PcapPort», «poolName(p.buffers)»«ENDIF»«FOR l : #[p.source, p.sink].filter(LinkPort)», link«camel(l.link)»«ENDFOR»«FOR g : pipelineGatewayPorts(p)», «gatewayPortName(in.model, g)»«ENDFOR»));
 						«ENDFOR»
-						List<Thread> threads = new ArrayList<>();
-						for (int i = 0; i < pipelines.size(); i++) {
-							AbstractPipeline p = pipelines.get(i);
-							SinkPort sink = sinks.get(i);
-							Thread t = new Thread(() -> {
-								try {
-									p.run(Long.MAX_VALUE);
-								} catch (RuntimeException e) {
-									err.println(p.getClass().getSimpleName() + ": " + e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()));
-								} finally {
-									if (!p.isFinished()) {
-										sink.finish();
-									}
-								}
-							}, p.getClass().getSimpleName());
-							threads.add(t);
-							t.start();
-						}
-						for (Thread t : threads) {
-							t.join();
-						}
-						int status = 0;
-						for (int i = 0; i < pipelines.size(); i++) {
-							AbstractPipeline p = pipelines.get(i);
-							out.println(p.getClass().getSimpleName() + ": received " + p.received() + ", delivered " + p.delivered() + ", " + stats.get(i));
-							if (!p.isFinished()) {
-								err.println(p.getClass().getSimpleName() + " stopped before the end of its input");
-								status = 1;
-							}
-						}
-						return status;
+						return PipelineThreads.runToEnd(pipelines, sinks, stats, out, err);
 					} catch (IOException e) {
 						err.println(e.getMessage());
 						return 2;

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.espline.runtime.buffer.BufferPool;
 import org.espline.runtime.gateway.GatewayRunner;
+import org.espline.runtime.gateway.PipelineThreads;
 import org.espline.runtime.pcap.PcapWriter;
 import org.espline.runtime.pipeline.AbstractPipeline;
 import org.espline.runtime.port.PcapPacketWriter;
@@ -62,54 +62,13 @@ public final class GwAMain {
 			closing.add(tun0);
 			gatewayPorts.add(tun0);
 			// SIGINT/SIGTERM end the sources; the pipelines drain, the counters are printed, then the JVM exits.
-			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-				for (GatewayRunner.GatewayPort g : gatewayPorts) {
-					g.stop();
-				}
-				boolean drained = false;
-				try {
-					drained = done.await(10, TimeUnit.SECONDS);
-				} catch (InterruptedException e) {
-					Thread.currentThread().interrupt();
-				}
-				Runtime.getRuntime().halt(drained ? 0 : 1); // a drained stop is a clean stop, not 143
-			}, "espline-shutdown"));
+			PipelineThreads.stopOnSignal(gatewayPorts, done);
 			List<AbstractPipeline> pipelines = new ArrayList<>();
 			List<SinkPort> sinks = new ArrayList<>();
 			List<XfrmStats> stats = new ArrayList<>();
 			pipelines.add(egress(dir, closing, sinks, stats, poolWan, tun0, udp0));
 			pipelines.add(ingress(dir, closing, sinks, stats, sad, udp0, tun0));
-			List<Thread> threads = new ArrayList<>();
-			for (int i = 0; i < pipelines.size(); i++) {
-				AbstractPipeline p = pipelines.get(i);
-				SinkPort sink = sinks.get(i);
-				Thread t = new Thread(() -> {
-					try {
-						p.run(Long.MAX_VALUE);
-					} catch (RuntimeException e) {
-						err.println(p.getClass().getSimpleName() + ": " + e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()));
-					} finally {
-						if (!p.isFinished()) {
-							sink.finish();
-						}
-					}
-				}, p.getClass().getSimpleName());
-				threads.add(t);
-				t.start();
-			}
-			for (Thread t : threads) {
-				t.join();
-			}
-			int status = 0;
-			for (int i = 0; i < pipelines.size(); i++) {
-				AbstractPipeline p = pipelines.get(i);
-				out.println(p.getClass().getSimpleName() + ": received " + p.received() + ", delivered " + p.delivered() + ", " + stats.get(i));
-				if (!p.isFinished()) {
-					err.println(p.getClass().getSimpleName() + " stopped before the end of its input");
-					status = 1;
-				}
-			}
-			return status;
+			return PipelineThreads.runToEnd(pipelines, sinks, stats, out, err);
 		} catch (IOException e) {
 			err.println(e.getMessage());
 			return 2;
