@@ -34,6 +34,13 @@ public final class BufferPool {
     private final int threadCacheCapacity;
     private final ThreadLocal<ThreadBufferCache> threadCaches;
     private final CopyOnWriteArrayList<ThreadBufferCache> allThreadCaches = new CopyOnWriteArrayList<>();
+    /**
+     * The stack of the first thread that used the pool (a pipeline's thread, usually its busiest user), found by
+     * comparing its owner with the current thread instead of through the ThreadLocal's hash map, which was a twentieth
+     * of a packet's cost without crypto. Written once, racily: a reader sees null or a stack whose final owner field
+     * it checks, so no thread ever uses another's stack.
+     */
+    private ThreadBufferCache firstCache;
 
     /**
      * @param capacity     number of buffers
@@ -98,7 +105,7 @@ public final class BufferPool {
         b.resetForReuse(a);
         b.reserve(headroom);
         if (threadCacheCapacity != 0) {
-            ThreadBufferCache cache = threadCaches.get();
+            ThreadBufferCache cache = cache();
             cache.released++;
             if (!cache.push(b)) {
                 cache.spill(free);
@@ -112,8 +119,20 @@ public final class BufferPool {
         }
     }
 
+    private ThreadBufferCache cache() {
+        ThreadBufferCache c = firstCache;
+        if (c != null && c.isOwnedByCurrentThread()) {
+            return c;
+        }
+        c = threadCaches.get();
+        if (firstCache == null) {
+            firstCache = c;
+        }
+        return c;
+    }
+
     private PacketBuffer acquireThroughCache() {
-        ThreadBufferCache cache = threadCaches.get();
+        ThreadBufferCache cache = cache();
         PacketBuffer b = cache.pop();
         if (b == null && (cache.refill(free) > 0 || reclaimFromEndedThreads() > 0)) {
             b = cache.pop();
@@ -133,6 +152,9 @@ public final class BufferPool {
         for (ThreadBufferCache c : allThreadCaches) {
             if (!c.ownerAlive()) {
                 n += c.drainIfOwnerDead(free);
+                if (firstCache == c) {
+                    firstCache = null; // the next thread may take the quick way
+                }
                 if (allThreadCaches.remove(c)) {
                     outstanding.addAndGet(c.acquired - c.released);
                 }

@@ -17,6 +17,7 @@ import org.espline.runtime.header.IpProtocols;
 import org.espline.runtime.header.Ipv6ExtensionWalker;
 import org.espline.runtime.header.Ipv6Header;
 import org.espline.runtime.pipeline.ClassifyStage;
+import org.espline.runtime.pipeline.EncryptStage;
 import org.espline.runtime.pipeline.PacketBatch;
 import org.espline.runtime.sa.SaDatabase;
 import org.espline.runtime.sa.SecurityAssociation;
@@ -418,6 +419,7 @@ public final class CryptoEngine implements AutoCloseable {
         final boolean encrypt = direction == Direction.ENCRYPT;
         long t = submitted;
         int taken = 0;
+        int runEnd = 0;
         for (; taken < n; taken++) {
             final int s = (int) (t & mask);
             if (inFlight >= cap || !released[s]) {
@@ -451,6 +453,9 @@ public final class CryptoEngine implements AutoCloseable {
                     whole = segmented != null && p.gsoSegments() > 1;
                     long seq = 0;
                     if (sequenceOnSubmit) {
+                        if (!whole && taken >= runEnd) {
+                            runEnd = EncryptStage.reserveRun(preparer, in, taken, taken + cap - inFlight, sa);
+                        }
                         seq = whole ? preparer.prepareSegments(p, sa, p.gsoSegments()) : preparer.prepare(p, sa);
                         if (seq == 0) {
                             p.release();
@@ -485,6 +490,9 @@ public final class CryptoEngine implements AutoCloseable {
             waited[s] = false;
             t++;
             inFlight++;
+        }
+        if (preparer != null) {
+            preparer.endBatch(); // gives back what a run reserved for packets that did not fit
         }
         in.removeFirst(taken);
         if (t != submitted) {

@@ -55,6 +55,9 @@ public final class EspInput {
 
     /** Null: each SA's own transform. */
     private final TransformSource transforms;
+    /** The SA met last and this thread's transform of it: most packets in a row share an SA. */
+    private SecurityAssociation lastSa;
+    private EspTransform lastTransform;
     /** Delivered packets of {@link #decapsulateInBatch}, counted once per run of one SA. */
     private final DeliveredTally delivered;
 
@@ -264,7 +267,7 @@ public final class EspInput {
             return XfrmCounter.XfrmInStateMismatch;
         }
 
-        final EspTransform t = transforms == null ? sa.transform() : transforms.transform(sa);
+        final EspTransform t = transformOf(sa);
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();
         final int payloadLen = end - espOff - ESP_HEADER - ivLen - icvLen;
@@ -374,5 +377,20 @@ public final class EspInput {
             ip4.wrap(a, newIp).totalLength(keptLen + innerLen).updateChecksum();
         }
         return XfrmCounter.EsplineInDelivered;
+    }
+
+    /**
+     * This thread's transform for {@code sa}: the SA's own (looked up once per change of SA, not through its
+     * ThreadLocal per packet) or the offload backend's.
+     */
+    private EspTransform transformOf(SecurityAssociation sa) {
+        if (transforms != null) {
+            return transforms.transform(sa);
+        }
+        if (sa != lastSa) {
+            lastTransform = sa.transform();
+            lastSa = sa;
+        }
+        return lastTransform;
     }
 }

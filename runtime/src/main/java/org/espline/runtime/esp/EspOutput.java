@@ -57,6 +57,9 @@ public final class EspOutput {
 
     /** Null: each SA's own transform. */
     private final TransformSource transforms;
+    /** The SA met last and this thread's transform of it: most packets in a row share an SA. */
+    private SecurityAssociation lastSa;
+    private EspTransform lastTransform;
     /** Delivered packets of {@link #encapsulateInBatch}, counted once per run of one SA. */
     private final DeliveredTally delivered;
 
@@ -109,8 +112,50 @@ public final class EspOutput {
         return result;
     }
 
-    /** Counts the delivered packets {@link #encapsulateInBatch} has not counted yet. */
+    /**
+     * Takes sequence numbers and lifetime for the next {@code packets} packets of {@code sa} (of {@code bytes} bytes
+     * in all, as {@link PacketBuffer#length()} gives them) in one step: one atomic update of each instead of one per
+     * packet. The calls of {@link #encapsulateInBatch} or {@link #prepare} that follow, for packets of {@code sa},
+     * use them up in order; what a dropped packet leaves is given back by {@link #endBatch()}, or when a packet of
+     * another SA comes first. Nothing is reserved, and each packet takes its own as before, when fewer than two
+     * packets are announced, or when the run would reach a hard lifetime or the end of the sequence space (there the
+     * limit must fall on the exact packet).
+     */
+    public void reserveRun(SecurityAssociation sa, int packets, long bytes) {
+        closeRun();
+        if (packets < 2 || !sa.accountRun(packets, bytes)) {
+            return;
+        }
+        final long first = sa.reserveOutboundSequences(packets);
+        if (first == 0) {
+            sa.unaccount(packets, bytes);
+            return;
+        }
+        runSa = sa;
+        runNext = first;
+        runLeft = packets;
+        runBytesLeft = bytes;
+    }
+
+    /** Gives back what a run reserved and no packet used. */
+    private void closeRun() {
+        final SecurityAssociation sa = runSa;
+        if (sa == null) {
+            return;
+        }
+        sa.returnOutboundSequences(runNext, runLeft);
+        sa.unaccount(runLeft, runBytesLeft);
+        runSa = null;
+        runLeft = 0;
+        runBytesLeft = 0;
+    }
+
+    /**
+     * Counts the delivered packets {@link #encapsulateInBatch} has not counted yet, and gives back what the last
+     * {@link #reserveRun} left unused.
+     */
     public void endBatch() {
+        closeRun();
         delivered.flush();
     }
 
@@ -224,6 +269,12 @@ public final class EspOutput {
     private int length;
     private long preparedSequence;
 
+    // The run reserveRun took numbers and lifetime for: next number, numbers and bytes left.
+    private SecurityAssociation runSa;
+    private long runNext;
+    private int runLeft;
+    private long runBytesLeft;
+
     /** Checks, layout, sequence number and lifetime: null when the packet may be sealed, else the drop reason. */
     private XfrmCounter prepare0(PacketBuffer buf, SecurityAssociation sa) {
         if (buf.hasFlag(PacketBuffer.FLAG_SEQUENCE_RESERVED)) {
@@ -240,6 +291,15 @@ public final class EspOutput {
         final XfrmCounter bad = layout(buf, sa, true);
         if (bad != null) {
             return bad;
+        }
+        if (runSa != null) {
+            if (runSa == sa && runLeft > 0 && runBytesLeft >= length) {
+                preparedSequence = runNext++;
+                runLeft--;
+                runBytesLeft -= length;
+                return null;
+            }
+            closeRun();
         }
         final long seq = sa.nextOutboundSequence();
         if (seq == 0) {
@@ -276,7 +336,7 @@ public final class EspOutput {
             return XfrmCounter.XfrmOutStateExpired;
         }
 
-        final EspTransform t = transforms == null ? sa.transform() : transforms.transform(sa);
+        final EspTransform t = transformOf(sa);
         final UdpEncapsulation encap = cfg.encapsulation();
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();
@@ -586,5 +646,20 @@ public final class EspOutput {
                     && u16(a, off + Ipv6Header.PAYLOAD_LENGTH_OFFSET) + Ipv6Header.LENGTH == length;
         }
         return false;
+    }
+
+    /**
+     * This thread's transform for {@code sa}: the SA's own (looked up once per change of SA, not through its
+     * ThreadLocal per packet) or the offload backend's.
+     */
+    private EspTransform transformOf(SecurityAssociation sa) {
+        if (transforms != null) {
+            return transforms.transform(sa);
+        }
+        if (sa != lastSa) {
+            lastTransform = sa.transform();
+            lastSa = sa;
+        }
+        return lastTransform;
     }
 }

@@ -125,6 +125,17 @@ public final class SecurityAssociation {
         }
     }
 
+    /**
+     * Gives back {@code count} reserved numbers from {@code next} on, the end of a reservation, when they were never
+     * used and nobody has taken a number since (the usual case: only a packet dropped after its run was reserved
+     * leaves some); otherwise they stay taken, a gap the receiver's window skips. Never lets a used number out again.
+     */
+    public void returnOutboundSequences(long next, int count) {
+        if (count > 0) {
+            outboundSequence.compareAndSet(next + count - 1, next - 1);
+        }
+    }
+
     /** The last outbound sequence number handed out. */
     public long outboundSequence() { return outboundSequence.get(); }
 
@@ -174,6 +185,30 @@ public final class SecurityAssociation {
             raiseSoftExpire();
         }
         return true;
+    }
+
+    /**
+     * {@link #account(int, long)} for a run of {@code count} packets of one batch, taken in one step instead of one
+     * per packet; false, with nothing accounted, when the run would cross a hard limit, so that the caller accounts
+     * those packets one by one and the limit falls on the exact packet. (Another thread may still cross it between
+     * the check and the add: then the SA expires, as it would for a packet.)
+     */
+    public boolean accountRun(int count, long length) {
+        final Lifetime hard = config.hardLifetime();
+        if (packets.get() + count > hard.packets() || bytes.get() + length > hard.bytes()) {
+            return false;
+        }
+        return account(count, length);
+    }
+
+    /** Takes back what {@link #accountRun} accounted for packets that were then dropped before they were sent. */
+    public void unaccount(int count, long length) {
+        if (count > 0) {
+            packets.addAndGet(-count);
+        }
+        if (length > 0) {
+            bytes.addAndGet(-length);
+        }
     }
 
     private void raiseSoftExpire() {
