@@ -29,18 +29,26 @@ public final class BufferPool {
 
     /** Smaller pools have no per-thread stacks: every free buffer stays visible to every thread. */
     static final int CACHED_POOL_MIN = 1024;
-    /** Largest per-thread stack: two batches of 32 in flight, and room for one more. */
-    static final int MAX_THREAD_CACHE = 96;
+    /**
+     * Largest per-thread stack. An asynchronous engine keeps up to its queue of packets in flight, and its pipeline
+     * thread's stack must absorb the swing between a full and a half-drained ring: with room for only 96 it refilled
+     * and spilled half-stacks through the shared ring every few dozen packets (a CAS per buffer each way), about a
+     * seventh of that thread's time per packet.
+     */
+    static final int MAX_THREAD_CACHE = 512;
     private final int threadCacheCapacity;
     private final ThreadLocal<ThreadBufferCache> threadCaches;
     private final CopyOnWriteArrayList<ThreadBufferCache> allThreadCaches = new CopyOnWriteArrayList<>();
     /**
      * The stack of the first thread that used the pool (a pipeline's thread, usually its busiest user), found by
      * comparing its owner with the current thread instead of through the ThreadLocal's hash map, which was a twentieth
-     * of a packet's cost without crypto. Written once, racily: a reader sees null or a stack whose final owner field
-     * it checks, so no thread ever uses another's stack.
+     * of a packet's cost without crypto. An immutable pair written once, racily: a reader sees null or both final
+     * fields, so no thread ever uses another's stack; and it shares no cache line with the stack's counters, which
+     * its owner writes per packet.
      */
-    private ThreadBufferCache firstCache;
+    private FirstUser firstUser;
+
+    private record FirstUser(Thread owner, ThreadBufferCache cache) { }
 
     /**
      * @param capacity     number of buffers
@@ -120,13 +128,13 @@ public final class BufferPool {
     }
 
     private ThreadBufferCache cache() {
-        ThreadBufferCache c = firstCache;
-        if (c != null && c.isOwnedByCurrentThread()) {
-            return c;
+        final FirstUser first = firstUser;
+        if (first != null && first.owner == Thread.currentThread()) {
+            return first.cache;
         }
-        c = threadCaches.get();
-        if (firstCache == null) {
-            firstCache = c;
+        final ThreadBufferCache c = threadCaches.get();
+        if (first == null) {
+            firstUser = new FirstUser(Thread.currentThread(), c);
         }
         return c;
     }
@@ -152,8 +160,9 @@ public final class BufferPool {
         for (ThreadBufferCache c : allThreadCaches) {
             if (!c.ownerAlive()) {
                 n += c.drainIfOwnerDead(free);
-                if (firstCache == c) {
-                    firstCache = null; // the next thread may take the quick way
+                final FirstUser first = firstUser;
+                if (first != null && first.cache == c) {
+                    firstUser = null; // the next thread may take the quick way
                 }
                 if (allThreadCaches.remove(c)) {
                     outstanding.addAndGet(c.acquired - c.released);

@@ -24,10 +24,6 @@ final class ThreadBufferCache {
         this.stack = new PacketBuffer[capacity];
     }
 
-    boolean isOwnedByCurrentThread() {
-        return owner == Thread.currentThread();
-    }
-
     /** The buffer released last, or null when the stack is empty. */
     PacketBuffer pop() {
         if (size == 0) {
