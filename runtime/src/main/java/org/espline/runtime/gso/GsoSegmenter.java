@@ -3,6 +3,7 @@ package org.espline.runtime.gso;
 import static org.espline.runtime.header.NetworkBytes.i32;
 import static org.espline.runtime.header.NetworkBytes.put16;
 import static org.espline.runtime.header.NetworkBytes.put32;
+import static org.espline.runtime.header.NetworkBytes.u16;
 import static org.espline.runtime.header.NetworkBytes.u8;
 
 import org.espline.runtime.buffer.BufferPool;
@@ -55,6 +56,8 @@ public final class GsoSegmenter {
     private final PacketBuffer[] scratch;
     private final TcpView view = new TcpView();
     private final Ipv4Header ip4 = new Ipv4Header();
+    /** The IPv4 super-packet's header sum without length, ID and checksum ({@link #fixIpHeader}). */
+    private int ipv4BaseSum;
 
     /**
      * @param mss  TCP payload bytes per segment (1..65535)
@@ -121,6 +124,9 @@ public final class GsoSegmenter {
         // A linear super-packet (the usual case) gives each segment a hold of its own in one step: the caller's
         // hold plus count - 1 more, each taken over by a segment's fragment, instead of one retain per segment
         // and a release at the end.
+        if (!view.isIpv6()) {
+            ipv4BaseSum = ipv4SumWithoutLengthIdAndChecksum(p.array(), p.data(), view.tcpOffset() - view.ipOffset());
+        }
         final boolean handOver = p.isLinear() && scratch[0].freeFragments() > 0;
         if (handOver) {
             p.retain(count - 1);
@@ -227,11 +233,27 @@ public final class GsoSegmenter {
             put16(a, ip + Ipv6Header.PAYLOAD_LENGTH_OFFSET, segmentLength - Ipv6Header.LENGTH);
             return;
         }
-        // Consecutive IDs, as the kernel gives segments of one GSO packet (and the receiver's GRO expects).
-        ip4.wrap(a, ip)
-                .totalLength(segmentLength)
-                .identification((ip4.identification() + index) & 0xFFFF)
-                .updateChecksum();
+        // Consecutive IDs, as the kernel gives segments of one GSO packet (and the receiver's GRO expects). The
+        // checksum is the super-packet's header sum without the three fields that change, plus the new values: the
+        // same number a recomputation gives (whatever the super-packet's own checksum said), without re-reading
+        // the header per segment.
+        ip4.wrap(a, ip);
+        final int id = (ip4.identification() + index) & 0xFFFF;
+        ip4.totalLength(segmentLength).identification(id)
+                .checksum(~InternetChecksum.fold((long) ipv4BaseSum + segmentLength + id) & 0xFFFF);
+    }
+
+    /**
+     * The folded sum of an IPv4 header of {@code headerLength} bytes with its total length, identification and
+     * checksum fields left out (ones'-complement subtraction: adding a field's complement removes it).
+     */
+    static int ipv4SumWithoutLengthIdAndChecksum(byte[] a, int ip, int headerLength) {
+        final int all = InternetChecksum.sum(a, ip, headerLength);
+        final long without = (long) all
+                + (~u16(a, ip + Ipv4Header.TOTAL_LENGTH_OFFSET) & 0xFFFF)
+                + (~u16(a, ip + Ipv4Header.IDENTIFICATION_OFFSET) & 0xFFFF)
+                + (~u16(a, ip + Ipv4Header.CHECKSUM_OFFSET) & 0xFFFF);
+        return InternetChecksum.fold(without);
     }
 
     private static void fixTcpHeader(byte[] a, int tcp, int payloadBefore, int index, boolean last) {

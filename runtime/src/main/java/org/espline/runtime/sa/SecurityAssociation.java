@@ -1,5 +1,7 @@
 package org.espline.runtime.sa;
 
+import org.espline.runtime.header.InternetChecksum;
+
 import java.net.Inet4Address;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -24,6 +26,8 @@ public final class SecurityAssociation {
     private final SaConfig config;
     private final byte[] sourceBytes;
     private final byte[] destinationBytes;
+    /** Ones'-complement sum of the 16-bit words of both IPv4 addresses (0 for IPv6): an outer header's constant part. */
+    private final int ipv4AddressSum;
     private final boolean ipv6;
     private final long maxSequence;
     private final AtomicLong outboundSequence;
@@ -46,6 +50,9 @@ public final class SecurityAssociation {
         this.config = config;
         this.sourceBytes = config.source().getAddress();
         this.destinationBytes = config.destination().getAddress();
+        this.ipv4AddressSum = destinationBytes.length == 4 && sourceBytes.length == 4
+                ? InternetChecksum.add(InternetChecksum.sum(sourceBytes, 0, 4), InternetChecksum.sum(destinationBytes, 0, 4))
+                : 0;
         this.ipv6 = !(config.destination() instanceof Inet4Address);
         // RFC 4303 §3.3.3: the counter must not cycle; the last usable number is 2^32-1, or 2^64-1 with ESN.
         this.maxSequence = config.esn() ? -1L : 0xFFFF_FFFFL;
@@ -66,6 +73,12 @@ public final class SecurityAssociation {
 
     /** Destination address bytes (4 or 16), for writing outer headers; callers must not modify them. */
     public byte[] destinationBytes() { return destinationBytes; }
+
+    /**
+     * The folded ones'-complement sum of the source and destination addresses when both are IPv4: ESP output adds
+     * the per-packet fields to it for the outer header's checksum instead of summing the header it just wrote.
+     */
+    public int ipv4AddressSum() { return ipv4AddressSum; }
 
     public boolean destinationEquals(byte[] a, int off) {
         byte[] d = destinationBytes;

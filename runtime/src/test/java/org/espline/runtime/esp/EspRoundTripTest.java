@@ -28,6 +28,8 @@ import org.espline.runtime.sa.SaMode;
 import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.stats.XfrmCounter;
 import org.espline.runtime.stats.XfrmStats;
+import org.espline.runtime.header.Ipv4Header;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -137,6 +139,7 @@ class EspRoundTripTest {
         } else {
             assertEquals(4, (w[0] & 0xFF) >>> 4);
             assertEquals(w.length, ((w[2] & 0xFF) << 8) | (w[3] & 0xFF));
+            assertTrue(new Ipv4Header().wrap(w, 0).isChecksumValid(), "outer IPv4 header checksum");
         }
         int proto = v6 ? w[6] : w[9];
         int esp = ipHdr;
@@ -153,6 +156,40 @@ class EspRoundTripTest {
         int espLen = w.length - esp;
         assertEquals(0, espLen % 4, "ESP packet 4-byte aligned (RFC 4303 §2.4)");
         assertTrue(espLen > plainLen - (cfg.mode() == SaMode.TRANSPORT ? ipHdr : 0));
+    }
+
+    /**
+     * The tunnel's outer IPv4 checksum is summed from the fields ESP output writes rather than read back: it must be
+     * the checksum of the header on the wire for any inner TOS, with and without DF, and for IDs (the sequence
+     * number's low bits) on both sides of 0xFFFF, and over ESP-in-UDP too.
+     */
+    @ParameterizedTest(name = "tos={0} df={1} udp={2}")
+    @CsvSource({"0, true, false", "184, false, false", "255, true, true", "3, false, true"})
+    void outerIpv4ChecksumIsTheHeadersForAnyTosFlagsAndId(int tos, boolean df, boolean udp) {
+        SaConfig.Builder b = EspTestPackets.gcm(false, SaMode.TUNNEL).outboundSequence(0xFFF0);
+        if (udp) {
+            b.encapsulation(natT());
+        }
+        SecurityAssociation sa = new SecurityAssociation(b.build());
+        EspOutput out = new EspOutput(new XfrmStats());
+        BufferPool pool = new BufferPool(4, 128, 2048, 320, 1);
+        Ipv4Header h = new Ipv4Header();
+        for (int i = 0; i < 40; i++) {
+            byte[] inner = EspTestPackets.udp4(100 + i, i);
+            inner[1] = (byte) tos;
+            inner[6] = (byte) (df ? 0x40 : 0);
+            h.wrap(inner, 0).updateChecksum();
+            PacketBuffer buf = pool.acquire();
+            System.arraycopy(inner, 0, buf.array(), buf.put(inner.length), inner.length);
+            assertEquals(XfrmCounter.EsplineOutDelivered, out.encapsulate(buf, sa));
+            byte[] w = buf.toByteArray();
+            h.wrap(w, 0);
+            assertEquals(tos, h.tos(), "RFC 6040: the inner TOS");
+            assertEquals(df, (h.flagsAndFragmentOffset() & Ipv4Header.FLAG_DF) != 0, "DF copied");
+            assertEquals((0xFFF1 + i) & 0xFFFF, h.identification(), "ID from the sequence number");
+            assertTrue(h.isChecksumValid(), "packet " + i + ": outer IPv4 header checksum");
+            buf.release();
+        }
     }
 
     @Test

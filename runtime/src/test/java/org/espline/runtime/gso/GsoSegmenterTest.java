@@ -108,6 +108,24 @@ class GsoSegmenterTest {
     }
 
     @Test
+    void segmentIpv4ChecksumsAreRecomputedNotCarriedOverFromAWrongSuperPacketChecksum() {
+        byte[] superPacket = tcp().id(0x1234).payload(TcpPackets.payload(5000, 2)).build();
+        superPacket[10] ^= 0x5A; // the super-packet's own header checksum is wrong (a sender that left it to offload)
+        superPacket[11] ^= 0x21;
+        List<byte[]> segs = gso(1400, load(superPacket));
+        assertEquals(4, segs.size());
+        for (int i = 0; i < segs.size(); i++) {
+            byte[] s = segs.get(i);
+            Ipv4Header h = new Ipv4Header().wrap(s, 0);
+            assertTrue(h.isChecksumValid(), "segment " + i + " IPv4 checksum");
+            int carried = h.checksum();
+            h.updateChecksum();
+            assertEquals(h.checksum(), carried, "segment " + i + ": the checksum a full recomputation gives");
+        }
+        assertBalanced();
+    }
+
+    @Test
     void segmentsShareTheSuperPacketUntilTheLastLetsGo() {
         byte[] superPacket = tcp().payload(TcpPackets.payload(4000, 1)).build();
         PacketBuffer p = load(superPacket);
