@@ -174,10 +174,16 @@ final class BenchReportCommand {
         for (Run r : runs) {
             md.append(' ').append(r.label).append(" Gbit/s |");
         }
-        md.append(" Mpps | limit | limit Gbit/s | ratio | B/pkt | copies/pkt |\n");
+        md.append(" Mpps | limit | limit Gbit/s |");
+        for (int i = 0; i < runs.size(); i++) {
+            md.append(' ').append(runs.get(i).label).append(" ratio |");
+        }
+        md.append(" B/pkt | copies/pkt |\n");
         md.append("|---|---|---:|");
         md.append("---:|".repeat(runs.size()));
-        md.append("---:|---|---:|---:|---:|---:|\n");
+        md.append("---:|---|---:|---:|");
+        md.append("---:|".repeat(runs.size() - 1));
+        md.append("---:|---:|\n");
         List<Object[]> bars = new ArrayList<>();
         for (Map<String, Object> r : first.results) {
             String key = key(r);
@@ -190,8 +196,13 @@ final class BenchReportCommand {
                 md.append(' ').append(i == 0 ? "**" + fmt(values[i], 2) + "**" : fmt(values[i], 2)).append(" |");
             }
             md.append(' ').append(fmt(num(r.get("pps")) / 1e6, 3)).append(" | ").append(r.getOrDefault("baseline", ""))
-                    .append(" | ").append(fmt(num(r.get("baseline_gbps")), 2)).append(" | ").append(fmt(num(r.get("ratio")), 2))
-                    .append(" | ").append(fmt(num(r.get("alloc_bytes_per_packet")), 0)).append(" | ")
+                    .append(" | ").append(fmt(num(r.get("baseline_gbps")), 2)).append(" | ").append(fmt(num(r.get("ratio")), 2));
+            // Each further JDK's ratio against its own limit (measured in its own run).
+            for (int i = 1; i < runs.size(); i++) {
+                Map<String, Object> other = find(runs.get(i), key);
+                md.append(" | ").append(other == null ? "" : fmt(num(other.get("ratio")), 2));
+            }
+            md.append(" | ").append(fmt(num(r.get("alloc_bytes_per_packet")), 0)).append(" | ")
                     .append(fmt(num(r.get("copies_per_packet")), 3)).append(" |\n");
             bars.add(new Object[] {r.get("pipeline") + " " + r.get("config") + " " + whole(r.get("payload_bytes")), values});
         }

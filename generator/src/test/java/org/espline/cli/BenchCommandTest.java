@@ -128,8 +128,8 @@ class BenchCommandTest {
         assertEquals(0, run("bench-report", r17.toString(), r25.toString(), "-o", md.toString()), err());
         String text = Files.readString(md);
         assertTrue(text.contains("## Throughput by configuration and size"), text);
-        assertTrue(text.contains("| dir | config | size | JDK 17 Gbit/s | JDK 25 Gbit/s | Mpps | limit | limit Gbit/s | ratio |"), text);
-        assertTrue(text.contains("| tx | aes-128-gcm/per-packet/inline | 1400 | **16.00** | 20.80 |"), text);
+        assertTrue(text.contains("| dir | config | size | JDK 17 Gbit/s | JDK 25 Gbit/s | Mpps | limit | limit Gbit/s | JDK 17 ratio | JDK 25 ratio | B/pkt |"), text);
+        assertTrue(text.contains("| tx | aes-128-gcm/per-packet/inline | 1400 | **16.00** | 20.80 | 1.429 | jca-seal | 18.00 | 0.89 | 0.80 | 1100 |"), text);
         assertTrue(text.contains("| talk: stack-only (Linux, 2016) | 2.6 | 8 | 3.08x |"), text);
         assertTrue(text.contains("| Espline JDK 17: stack-only tx (gso 64000 B writes) | 3.00 | 9.00 | 3.00x |"), text);
         assertTrue(text.contains("| Espline JDK 25: stack-only rx (gro 64000 B writes) | 3.64 | 9.75 | 2.68x |"), text);

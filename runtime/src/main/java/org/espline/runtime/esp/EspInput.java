@@ -53,11 +53,7 @@ public final class EspInput {
     private int ikeOffset;
     private int ikeLength;
 
-    /** Null: each SA's own transform. */
-    private final TransformSource transforms;
-    /** The SA met last and this thread's transform of it: most packets in a row share an SA. */
-    private SecurityAssociation lastSa;
-    private EspTransform lastTransform;
+    private final SaTransforms transforms;
     /** Delivered packets of {@link #decapsulateInBatch}, counted once per run of one SA. */
     private final DeliveredTally delivered;
 
@@ -71,7 +67,7 @@ public final class EspInput {
     public EspInput(SaDatabase sad, XfrmStats stats, TransformSource transforms) {
         this.sad = sad;
         this.stats = stats;
-        this.transforms = transforms;
+        this.transforms = new SaTransforms(transforms);
         this.delivered = new DeliveredTally(stats, XfrmCounter.EsplineInDelivered);
     }
 
@@ -267,7 +263,7 @@ public final class EspInput {
             return XfrmCounter.XfrmInStateMismatch;
         }
 
-        final EspTransform t = transformOf(sa);
+        final EspTransform t = transforms.of(sa);
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();
         final int payloadLen = end - espOff - ESP_HEADER - ivLen - icvLen;
@@ -377,20 +373,5 @@ public final class EspInput {
             ip4.wrap(a, newIp).totalLength(keptLen + innerLen).updateChecksum();
         }
         return XfrmCounter.EsplineInDelivered;
-    }
-
-    /**
-     * This thread's transform for {@code sa}: the SA's own (looked up once per change of SA, not through its
-     * ThreadLocal per packet) or the offload backend's.
-     */
-    private EspTransform transformOf(SecurityAssociation sa) {
-        if (transforms != null) {
-            return transforms.transform(sa);
-        }
-        if (sa != lastSa) {
-            lastTransform = sa.transform();
-            lastSa = sa;
-        }
-        return lastTransform;
     }
 }

@@ -56,11 +56,7 @@ public final class EspOutput {
     /** Where a gathering seal's trailer plaintext is built (it must not lie where the ciphertext goes). */
     private byte[] trailerScratch = new byte[PacketBuffer.TRAILER_AREA_SIZE];
 
-    /** Null: each SA's own transform. */
-    private final TransformSource transforms;
-    /** The SA met last and this thread's transform of it: most packets in a row share an SA. */
-    private SecurityAssociation lastSa;
-    private EspTransform lastTransform;
+    private final SaTransforms transforms;
     /** Delivered packets of {@link #encapsulateInBatch}, counted once per run of one SA. */
     private final DeliveredTally delivered;
 
@@ -74,7 +70,7 @@ public final class EspOutput {
      */
     public EspOutput(XfrmStats stats, TransformSource transforms) {
         this.stats = stats;
-        this.transforms = transforms;
+        this.transforms = new SaTransforms(transforms);
         this.delivered = new DeliveredTally(stats, XfrmCounter.EsplineOutDelivered);
     }
 
@@ -337,7 +333,7 @@ public final class EspOutput {
             return XfrmCounter.XfrmOutStateExpired;
         }
 
-        final EspTransform t = transformOf(sa);
+        final EspTransform t = transforms.of(sa);
         final UdpEncapsulation encap = cfg.encapsulation();
         final int ivLen = t.ivLength();
         final int icvLen = t.icvLength();
@@ -652,20 +648,5 @@ public final class EspOutput {
                     && u16(a, off + Ipv6Header.PAYLOAD_LENGTH_OFFSET) + Ipv6Header.LENGTH == length;
         }
         return false;
-    }
-
-    /**
-     * This thread's transform for {@code sa}: the SA's own (looked up once per change of SA, not through its
-     * ThreadLocal per packet) or the offload backend's.
-     */
-    private EspTransform transformOf(SecurityAssociation sa) {
-        if (transforms != null) {
-            return transforms.transform(sa);
-        }
-        if (sa != lastSa) {
-            lastTransform = sa.transform();
-            lastSa = sa;
-        }
-        return lastTransform;
     }
 }
