@@ -4,12 +4,15 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Random;
 
+import org.espline.runtime.buffer.BufferPool;
+import org.espline.runtime.buffer.PacketBuffer;
 import org.espline.runtime.crypto.EncryptionAlgorithm;
 import org.espline.runtime.crypto.IntegrityAlgorithm;
 import org.espline.runtime.crypto.KeyMaterial;
 import org.espline.runtime.header.InternetChecksum;
 import org.espline.runtime.sa.SaConfig;
 import org.espline.runtime.sa.SaMode;
+import org.espline.runtime.sa.SecurityAssociation;
 import org.espline.runtime.sa.UdpEncapsulation;
 
 /** Builders for inner packets and SAs used by the ESP tests. */
@@ -26,6 +29,14 @@ final class EspTestPackets {
     }
 
     /** An IPv4 UDP packet with {@code payload} bytes of pseudo-random data and correct checksums. */
+    /** A buffer from {@code pool} holding {@code bytes}, with {@code sa} as its SA metadata (null: none). */
+    static PacketBuffer packet(BufferPool pool, byte[] bytes, SecurityAssociation sa) {
+        PacketBuffer b = pool.acquire();
+        System.arraycopy(bytes, 0, b.array(), b.put(bytes.length), bytes.length);
+        b.securityAssociation(sa);
+        return b;
+    }
+
     static byte[] udp4(int payload, long seed) {
         byte[] p = new byte[20 + 8 + payload];
         new Random(seed).nextBytes(p);

@@ -25,10 +25,7 @@ class RunReservationTest {
     private final BufferPool pool = new BufferPool(64, 128, 1500, 64, 2);
 
     private PacketBuffer packet(byte[] bytes, SecurityAssociation sa) {
-        PacketBuffer b = pool.acquire();
-        System.arraycopy(bytes, 0, b.array(), b.put(bytes.length), bytes.length);
-        b.securityAssociation(sa);
-        return b;
+        return EspTestPackets.packet(pool, bytes, sa);
     }
 
     private static SecurityAssociation sa(Lifetime hard) {
