@@ -590,16 +590,15 @@ public final class EspOutput {
             // neighbours without shared state.
             final int id = (int) seq & 0xFFFF;
             final int flags = df ? Ipv4Header.FLAG_DF : 0;
-            final int ttlAndProtocol = DEFAULT_TTL << 8 | (udp ? IpProtocols.UDP : IpProtocols.ESP);
+            final int protocol = udp ? IpProtocols.UDP : IpProtocols.ESP;
             a[ipOff] = 0x45;
             ip4.wrap(a, ipOff).tos(tos).totalLength(totalLen).identification(id).flagsAndFragmentOffset(flags)
-                    .ttl(DEFAULT_TTL)
-                    .protocol(udp ? IpProtocols.UDP : IpProtocols.ESP);
+                    .ttl(DEFAULT_TTL).protocol(protocol);
             System.arraycopy(sa.sourceBytes(), 0, a, ipOff + Ipv4Header.SOURCE_OFFSET, 4);
             System.arraycopy(sa.destinationBytes(), 0, a, ipOff + Ipv4Header.DESTINATION_OFFSET, 4);
             // Summed from the values just written and the SA's address sum, not read back from the array (which
             // cost a pass over bytes still in flight to memory, about a tenth of a packet without crypto).
-            final long sum = (0x4500 | tos) + totalLen + id + flags + ttlAndProtocol + sa.ipv4AddressSum();
+            final long sum = (0x4500 | tos) + totalLen + id + flags + (DEFAULT_TTL << 8 | protocol) + sa.ipv4AddressSum();
             ip4.checksum(~InternetChecksum.fold(sum) & 0xFFFF);
         }
     }

@@ -53,8 +53,8 @@ public final class EncryptStage implements Stage {
      * Reserves sequence numbers and lifetime at once for the packets of {@code sa} that follow one another from
      * {@code from} ({@link EspOutput#reserveRun}): per-packet atomics on the SA were a tenth of a packet's cost
      * without crypto. GSO segments, whose numbers are reserved already, and TSO super-packets, which reserve their
-     * segments' numbers themselves, end a run. Also for an asynchronous
-     * engine's submission, which prepares packets in the same order.
+     * segments' numbers themselves, end a run. An asynchronous engine's submission, which prepares packets in the same
+     * order, uses it too.
      *
      * @param limit the index the run stops at, at the latest
      * @return the index after the run
